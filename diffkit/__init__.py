@@ -1,0 +1,48 @@
+"""diffkit: differentiate one expression four ways and compare them side by side.
+
+>>> import diffkit
+>>> print(diffkit.compare("4*x**3 + x**2 + 3", at=2).reference)
+{'x': 52.0}
+
+Public API: ``parse``, ``compare`` (→ ``Comparison``), ``Dual``, ``build_graph``,
+``Limits``, ``METHODS`` and the errors (``DiffkitError`` and its kinds).
+"""
+
+from .compare import Comparison, compare
+from .dual import Dual
+from .errors import (
+    BudgetExceeded,
+    DiffkitError,
+    EvaluationError,
+    NotAnalyticError,
+    ParseError,
+    PointError,
+    UnsupportedError,
+)
+from .graph import Graph, build_graph
+from .limits import DEFAULT_LIMITS, Limits
+from .methods import METHODS, MethodResult
+from .parse import parse
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "METHODS",
+    "BudgetExceeded",
+    "Comparison",
+    "DiffkitError",
+    "Dual",
+    "EvaluationError",
+    "Graph",
+    "Limits",
+    "MethodResult",
+    "NotAnalyticError",
+    "ParseError",
+    "PointError",
+    "UnsupportedError",
+    "__version__",
+    "build_graph",
+    "compare",
+    "parse",
+]

@@ -1,0 +1,67 @@
+"""The arithmetic every primitive is written against: one namespace per number type.
+
+A backend is an object with one function per primitive name (``add``, ``sin``, ...)
+plus ``const`` (turn an exact SymPy constant into the backend's number type).  The
+primitive table calls ``m.sin(x)`` and never cares whether ``x`` is a float, a complex
+number, a numpy array or an mpmath number: that is what lets one table drive the
+plain evaluator, the complex step, forward and reverse mode and the 50-digit reference.
+"""
+
+from __future__ import annotations
+
+import operator
+from types import SimpleNamespace
+from typing import Any
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+#: Every operation a backend provides; the op counter counts exactly these.
+OPERATIONS = ["add", "sub", "mul", "div", "neg", "square", "powi", "pow", "sqrt", "exp", "log", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "abs", "sign", "max", "min", "heaviside", "dirac"]
+
+
+def _np_const(value: sp.Expr) -> Any:
+    if value.is_Integer:
+        return int(value)
+    return float(value)
+
+
+NUMPY = SimpleNamespace(
+    name="float64",
+    const=_np_const,
+    add=np.add, sub=np.subtract, mul=np.multiply, div=np.divide, neg=np.negative,
+    square=np.square, powi=np.power, pow=np.power, sqrt=np.sqrt, exp=np.exp,
+    log=np.log, sin=np.sin, cos=np.cos, tan=np.tan, asin=np.arcsin, acos=np.arccos,
+    atan=np.arctan, sinh=np.sinh, cosh=np.cosh, tanh=np.tanh, asinh=np.arcsinh,
+    acosh=np.arccosh, atanh=np.arctanh, abs=np.abs, sign=np.sign,
+    max=np.maximum, min=np.minimum,
+    heaviside=lambda x: np.heaviside(x, 0.5),
+    dirac=lambda x: np.zeros_like(x),
+)
+"""float64, complex128 and numpy arrays of either (elementwise)."""
+
+
+def _mp_const(value: sp.Expr) -> mpmath.mpf:
+    if value.is_Rational:
+        return mpmath.mpf(int(value.p)) / int(value.q)
+    return mpmath.mpf(sp.Float(value.evalf(mpmath.mp.dps + 10), mpmath.mp.dps + 10))
+
+
+def _mp_heaviside(x):
+    return mpmath.mpf(1) if x > 0 else mpmath.mpf(0) if x < 0 else mpmath.mpf(0.5)
+
+
+MPMATH = SimpleNamespace(
+    name="mpmath",
+    const=_mp_const,
+    add=operator.add, sub=operator.sub, mul=operator.mul, div=operator.truediv,
+    neg=operator.neg, square=lambda x: x * x, powi=lambda x, n: x ** int(n),
+    pow=mpmath.power, sqrt=mpmath.sqrt, exp=mpmath.exp, log=mpmath.log,
+    sin=mpmath.sin, cos=mpmath.cos, tan=mpmath.tan, asin=mpmath.asin,
+    acos=mpmath.acos, atan=mpmath.atan, sinh=mpmath.sinh, cosh=mpmath.cosh,
+    tanh=mpmath.tanh, asinh=mpmath.asinh, acosh=mpmath.acosh, atanh=mpmath.atanh,
+    abs=abs, sign=mpmath.sign, max=max, min=min,
+    heaviside=_mp_heaviside, dirac=lambda x: mpmath.mpf(0),
+)
+"""Arbitrary precision at ``mpmath.mp.dps`` digits (the reference)."""

@@ -1,0 +1,322 @@
+"""Run every method on one expression at one point and measure each against the reference.
+
+>>> c = compare("4*x**3 + x**2 + 3", at=2)
+>>> c.value, c.reference
+(39.0, {'x': 52.0})
+>>> c.result("reverse-mode").derivative
+{'x': 52.0}
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from . import formatting as fmt
+from .errors import DiffkitError
+from .evaluate import evaluate, find_kinks, is_finite
+from .graph import build_graph
+from .limits import DEFAULT_LIMITS, Limits
+from .methods import METHODS, MethodResult, Problem
+from .parse import parse, variables_of
+from .point import PointLike, point_from
+from .reference import reference as compute_reference
+
+
+@dataclass
+class Comparison:
+    """Every method's derivative at one point, with its error against the reference.
+
+    Prints as a table, renders as HTML in Jupyter, and ``to_dict()`` gives the JSON
+    contract (see the README).
+    """
+
+    expression: str
+    sympy_expression: sp.Expr
+    point: dict[str, float]
+    value: float | None
+    function_ops: int
+    results: list[MethodResult]
+    reference: dict[str, float] | None = None
+    reference_method: str | None = None
+    reference_digits: int | None = None
+    reference_error: str | None = None
+    value_error: str | None = None
+    derivatives: dict[str, sp.Expr] | None = None
+    not_differentiable: list[str] = field(default_factory=list)
+    order: int = 1
+
+    @property
+    def variables(self) -> list[str]:
+        return list(self.point)
+
+    def result(self, method: str) -> MethodResult:
+        for r in self.results:
+            if r.method == method:
+                return r
+        raise KeyError(method)
+
+    # -- the derivative as a formula --------------------------------------------
+    def pretty(self) -> str:
+        """The symbolic derivative(s), pretty-printed."""
+        if not self.derivatives:
+            return "(no symbolic derivative)"
+        return "\n".join(
+            f"∂f/∂{v} =\n{sp.pretty(d)}" if len(self.derivatives) > 1 else sp.pretty(d)
+            for v, d in self.derivatives.items()
+        )
+
+    def latex(self) -> str:
+        """The symbolic derivative(s) in LaTeX."""
+        if not self.derivatives:
+            return ""
+        if len(self.derivatives) == 1:
+            (d,) = self.derivatives.values()
+            return rf"f'(x) = {sp.latex(d)}".replace("(x)", f"({self.variables[0]})")
+        return r",\quad ".join(
+            rf"\frac{{\partial f}}{{\partial {sp.latex(sp.Symbol(v))}}} = {sp.latex(d)}"
+            for v, d in self.derivatives.items()
+        )
+
+    def _repr_latex_(self) -> str | None:
+        return f"${self.latex()}$" if self.derivatives else None
+
+    # -- the JSON contract ---------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "expression": self.expression,
+            "variables": self.variables,
+            "point": dict(self.point),
+            "order": self.order,
+            "value": self.value,
+            "function_ops": self.function_ops,
+            "reference": self.reference,
+            "results": [r.to_dict() for r in self.results],
+            "reference_method": self.reference_method,
+            "reference_digits": self.reference_digits,
+            "reference_error": self.reference_error,
+            "value_error": self.value_error,
+            "derivative_expression": (
+                {v: str(d) for v, d in self.derivatives.items()} if self.derivatives else None
+            ),
+            "not_differentiable": list(self.not_differentiable),
+        }
+
+    # -- text and HTML -------------------------------------------------------------
+    def summary_lines(self) -> list[str]:
+        """The lines above the table: the point, f, the exact derivative."""
+        where = ", ".join(f"{k} = {fmt.number(v)}" for k, v in self.point.items())
+        args = ", ".join(fmt.number(v) for v in self.point.values())
+        lines = [f"f = {self.expression}   at {where}"]
+        if self.value is not None:
+            lines.append(
+                f"f({args}) = {fmt.number(self.value)}   ({self.function_ops} ops per evaluation)"
+            )
+        else:
+            lines.append(f"f cannot be evaluated here: {self.value_error}")
+        for name in self.variables:
+            formula = str(self.derivatives[name]) if self.derivatives else "?"
+            label = "f'" if len(self.variables) == 1 else f"∂f/∂{name}"
+            if self.reference is not None:
+                exact = fmt.number(self.reference[name])
+            else:
+                exact = "not differentiable" if self.not_differentiable else "unavailable"
+            lines.append(f"exact {label} = {formula} = {exact}")
+        if self.reference_error:
+            lines.append(f"reference: {self.reference_error}")
+        elif self.reference_method:
+            lines.append(f"reference: {self.reference_method}")
+        lines.extend(f"note: {k}" for k in self.not_differentiable)
+        return lines
+
+    def rows(self) -> list[dict[str, str]]:
+        """The table's cells as text, one dict per method (shared by every renderer)."""
+        rows = []
+        for r in self.results:
+            if r.derivative is None:
+                derivative = "—"
+            elif len(r.derivative) == 1:
+                derivative = fmt.number(next(iter(r.derivative.values())))
+            else:
+                derivative = "\n".join(f"{k}: {fmt.number(v)}" for k, v in r.derivative.items())
+            rows.append({
+                "method": r.method,
+                "derivative": derivative,
+                "abs error": fmt.error(r.abs_error),
+                "rel error": fmt.error(r.rel_error),
+                "ops": fmt.count(r.ops),
+                "evals": fmt.count(r.evaluations),
+                "time": fmt.seconds(r.seconds),
+                "note": r.error if r.error else "; ".join(r.notes),
+                "failed": "yes" if r.error else "",
+            })
+        return rows
+
+    COLUMNS = ("method", "derivative", "abs error", "rel error", "ops", "evals", "time")
+
+    def __str__(self) -> str:
+        rows = self.rows()
+        expanded: list[list[str]] = []
+        for row in rows:
+            parts = row["derivative"].split("\n")
+            for k, part in enumerate(parts):
+                cells = [row[c] if k == 0 else "" for c in self.COLUMNS]
+                cells[1] = part
+                expanded.append(cells)
+                if k == 0 and row["failed"]:
+                    cells[1] = "error: " + row["note"]
+        widths = [
+            max([len(c)] + [len(cells[i]) for cells in expanded if not (i == 1 and cells[1].startswith("error: "))])
+            for i, c in enumerate(self.COLUMNS)
+        ]
+        def line(cells: list[str]) -> str:
+            if cells[1].startswith("error: "):
+                return f"{cells[0]:<{widths[0]}}  {cells[1]}"
+            return "  ".join(
+                f"{c:<{w}}" if i < 2 else f"{c:>{w}}" for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+            ).rstrip()
+        body = [line(list(self.COLUMNS)), line(["-" * w for w in widths])]
+        body += [line(cells) for cells in expanded]
+        return "\n".join([*self.summary_lines(), "", *body])
+
+    def __repr__(self) -> str:
+        return f"<Comparison of {len(self.results)} methods on {self.expression!r}>\n{self}"
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        head = "".join(f"<th>{esc(c)}</th>" for c in (*self.COLUMNS, "note"))
+        body = []
+        for row in self.rows():
+            style = ' class="dk-failed" style="color:#b00020"' if row["failed"] else ""
+            cells = "".join(
+                f'<td style="text-align:{"left" if i < 2 else "right"};white-space:pre">'
+                f"{esc(row[c])}</td>"
+                for i, c in enumerate(self.COLUMNS)
+            )
+            note = esc(("error: " if row["failed"] else "") + row["note"])
+            body.append(f"<tr{style}>{cells}<td style=\"text-align:left\">{note}</td></tr>")
+        summary = "<br>".join(esc(s) for s in self.summary_lines())
+        return (
+            f'<div class="diffkit-comparison"><p>{summary}</p>'
+            f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+        )
+
+
+def _run(method: str, problem: Problem) -> MethodResult:
+    started = time.perf_counter()
+    try:
+        with np.errstate(all="ignore"):
+            result = METHODS[method](problem)
+        if result.derivative is not None and not all(is_finite(v) for v in result.derivative.values()):
+            result = MethodResult(method, error="the result is not a finite number")
+    except DiffkitError as err:
+        result = MethodResult(method, error=err.message)
+    except RecursionError:
+        result = MethodResult(method, error="the expression is nested too deeply for this method")
+    except Exception as err:  # a bug in diffkit: report it in the row, keep the others
+        result = MethodResult(
+            method, error=f"internal error ({type(err).__name__}: {err}); please report it"
+        )
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _measure(results: list[MethodResult], ref: dict[str, mpmath.mpf]) -> None:
+    with mpmath.workdps(50):
+        for r in results:
+            if r.derivative is None:
+                continue
+            abs_errors, rel_errors = [], []
+            for name, exact in ref.items():
+                err = abs(mpmath.mpf(r.derivative[name]) - exact)
+                abs_errors.append(err)
+                rel_errors.append(err / abs(exact) if exact != 0 else err)
+            r.abs_error = float(max(abs_errors))
+            r.rel_error = float(max(rel_errors))
+
+
+def method_ids(methods: Iterable[str] | None) -> list[str]:
+    """Validate method ids (all of them, in table order, when ``None``)."""
+    if methods is None:
+        return list(METHODS)
+    chosen = list(dict.fromkeys(methods))
+    for m in chosen:
+        if m not in METHODS:
+            raise DiffkitError(f"unknown method '{m}'; choose from {', '.join(METHODS)}")
+    if not chosen:
+        raise DiffkitError(f"no method chosen; choose from {', '.join(METHODS)}")
+    return chosen
+
+
+def compare(
+    expression: str | sp.Expr,
+    at: PointLike,
+    methods: Iterable[str] | None = None,
+    *,
+    step: float | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Comparison:
+    """Differentiate ``expression`` at ``at`` by every method (or those named).
+
+    ``at`` is a number (one variable), a mapping ``{"x1": 2, "x2": 5}`` or text
+    ``"x1=2,x2=5"``.  ``step`` overrides the finite-difference and complex steps.
+    Bad input raises ``DiffkitError``; a method that cannot answer at this point
+    reports its own ``error`` in its row and the other rows still answer.
+    """
+    expr = parse(expression, limits)
+    point = point_from(at, variables_of(expr))
+    chosen = method_ids(methods)
+    if step is not None and not (np.isfinite(step) and step > 0):
+        raise DiffkitError(f"the step must be a positive finite number, not {step!r}")
+    problem = Problem(expr, build_graph(expr), point, step, limits)
+
+    m, counter = problem.counting()
+    value, value_error, kinks = None, None, []
+    try:
+        values = evaluate(problem.graph, point, m)
+        value = float(values[problem.graph.outputs[0]])
+        kinks = find_kinks(problem.graph, values)
+    except DiffkitError as err:
+        value_error = err.message
+
+    results = [_run(mid, problem) for mid in chosen]
+
+    comparison = Comparison(
+        expression=expression if isinstance(expression, str) else str(expression),
+        sympy_expression=expr,
+        point=point,
+        value=value,
+        function_ops=counter.total,
+        results=results,
+        value_error=value_error,
+        not_differentiable=kinks,
+    )
+    try:
+        derivatives, _ = problem.symbolic()
+        comparison.derivatives = dict(zip(problem.variables, derivatives, strict=True))
+    except DiffkitError as err:
+        comparison.reference_error = err.message
+    if value_error:
+        comparison.reference_error = f"f cannot be evaluated at this point in float64 ({value_error})"
+        return comparison
+    if kinks:
+        comparison.reference_error = "not differentiable at this point"
+        return comparison
+    try:
+        ref = compute_reference(problem)
+    except DiffkitError as err:
+        comparison.reference_error = err.message
+        return comparison
+    comparison.reference = {k: float(v) for k, v in ref.gradient.items()}
+    comparison.reference_method = ref.how
+    comparison.reference_digits = ref.digits
+    comparison.reference_error = None
+    _measure(results, ref.gradient)
+    return comparison

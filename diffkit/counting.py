@@ -1,0 +1,58 @@
+"""The op counter: every arithmetic operation an interpreter executes is counted.
+
+Counts are measured, not computed by formula: ``CountingBackend`` wraps a backend and
+adds one per element to the operation's tally each time it runs.
+
+>>> from diffkit.backends import NUMPY
+>>> ops = OpCounter()
+>>> m = CountingBackend(NUMPY, ops)
+>>> _ = m.mul(m.add(1.0, 2.0), 3.0)
+>>> ops.total, dict(ops.by_operation)
+(2, {'add': 1, 'mul': 1})
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from .backends import OPERATIONS
+
+
+class OpCounter:
+    """A tally of primitive operations by name; ``total`` is their sum."""
+
+    def __init__(self) -> None:
+        self.by_operation: Counter[str] = Counter()
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_operation.values())
+
+    def add(self, operation: str, n: int = 1) -> None:
+        self.by_operation[operation] += n
+
+    def __repr__(self) -> str:
+        return f"OpCounter(total={self.total}, {dict(self.by_operation)})"
+
+
+class CountingBackend:
+    """A backend whose every operation also counts itself in an ``OpCounter``."""
+
+    def __init__(self, backend: Any, counter: OpCounter) -> None:
+        self.name = backend.name
+        self.const = backend.const
+        self.counter = counter
+        for operation in OPERATIONS:
+            setattr(self, operation, self._counted(operation, getattr(backend, operation)))
+
+    def _counted(self, operation: str, fn):
+        tally = self.counter.by_operation
+
+        def counted(*args):
+            result = fn(*args)
+            tally[operation] += getattr(result, "size", 1)
+            return result
+
+        counted.__name__ = operation
+        return counted

@@ -1,0 +1,309 @@
+"""SymPy expression → computation graph: primitive nodes in topological order.
+
+SymPy has no subtraction, division or square root: ``x - y`` is ``Add(x, Mul(-1, y))``
+and ``sqrt(x)`` is ``Pow(x, 1/2)``.  The graph writes what a person would count:
+``sub``, ``div``, ``neg``, ``square``, ``powi`` (integer powers), ``sqrt``; n-ary sums and
+products become chains of binary operations; every constant subexpression (``log(2)``,
+``pi/3``) is one ``const`` node that costs nothing to evaluate.  Nodes are hash-consed,
+so a subexpression that occurs twice is computed once, and the walk is iterative, so a
+deep expression never meets Python's recursion limit.
+
+>>> import sympy as sp
+>>> x = sp.Symbol("x", real=True)
+>>> print(build_graph(4*x**3 + x**2 + 3))
+v0 = x
+v1 = 3
+v2 = x**2
+v3 = v1 + v2
+v4 = 4
+v5 = x**3
+v6 = v4 * v5
+v7 = v3 + v6
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from .errors import UnsupportedError
+
+_FUNCTIONS = {
+    sp.sin: "sin", sp.cos: "cos", sp.tan: "tan", sp.asin: "asin", sp.acos: "acos",
+    sp.atan: "atan", sp.sinh: "sinh", sp.cosh: "cosh", sp.tanh: "tanh",
+    sp.asinh: "asinh", sp.acosh: "acosh", sp.atanh: "atanh", sp.exp: "exp",
+    sp.log: "log", sp.Abs: "abs", sp.sign: "sign", sp.Heaviside: "heaviside",
+    sp.DiracDelta: "dirac",
+}
+_CHAINS = {sp.Max: "max", sp.Min: "min"}
+
+
+@dataclass(frozen=True)
+class Node:
+    """One node: a primitive applied to earlier nodes, a variable or a constant."""
+
+    op: str  # a primitive name, "var" or "const"
+    args: tuple[int, ...] = ()
+    name: str | None = None  # the variable's name
+    value: sp.Expr | None = None  # the constant's exact value
+
+
+@dataclass
+class Graph:
+    """Nodes in topological order (arguments before their users) and the outputs."""
+
+    nodes: list[Node]
+    outputs: list[int]
+    _tree_sizes: list[int] | None = field(default=None, repr=False)
+
+    @property
+    def variables(self) -> list[str]:
+        """Sorted names of the variables the graph reads."""
+        return sorted(n.name for n in self.nodes if n.op == "var")
+
+    @property
+    def op_count(self) -> int:
+        """Primitive operations, each shared subexpression once (the DAG count)."""
+        return sum(n.op not in ("var", "const") for n in self.nodes)
+
+    @property
+    def tree_op_count(self) -> int:
+        """Primitive operations counted as the printed expression shows them: every
+        occurrence of a shared subexpression again (what expression swell means)."""
+        sizes: list[int] = []
+        for node in self.nodes:
+            own = 0 if node.op in ("var", "const") else 1
+            sizes.append(own + sum(sizes[a] for a in node.args))
+        return sum(sizes[o] for o in self.outputs)
+
+    def describe(self, i: int) -> str:
+        node = self.nodes[i]
+        if node.op == "var":
+            return str(node.name)
+        if node.op == "const":
+            return str(node.value)
+        a = [f"v{j}" for j in node.args]
+        infix = {"add": "+", "sub": "-", "mul": "*", "div": "/"}
+        if node.op in infix:
+            return f"{a[0]} {infix[node.op]} {a[1]}"
+        if node.op == "neg":
+            return f"-{a[0]}"
+        if node.op == "square":
+            return f"{a[0]}**2"
+        if node.op == "powi":
+            return f"{a[0]}**{self.nodes[node.args[1]].value}"
+        if node.op == "pow":
+            return f"{a[0]}**{a[1]}"
+        return f"{node.op}({', '.join(a)})"
+
+    def __str__(self) -> str:
+        lines = []
+        for i in range(len(self.nodes)):
+            lines.append(f"v{i} = {self.describe(i)}")
+        return "\n".join(lines)
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.nodes: list[Node] = []
+        self.ids: dict[Node, int] = {}
+        self.memo: dict[sp.Basic, int] = {}
+
+    def add(self, node: Node) -> int:
+        found = self.ids.get(node)
+        if found is None:
+            found = self.ids[node] = len(self.nodes)
+            self.nodes.append(node)
+        return found
+
+    def const(self, value: sp.Expr) -> int:
+        return self.add(Node("const", value=value))
+
+    def is_const(self, i: int) -> bool:
+        return self.nodes[i].op == "const"
+
+    def op(self, name: str, *args: int) -> int:
+        return self.add(Node(name, tuple(args)))
+
+    def fold(self, name: str, ids: list[int]) -> int:
+        acc = ids[0]
+        for i in ids[1:]:
+            acc = self.op(name, acc, i)
+        return acc
+
+    # -- the plan for each SymPy head: which children, and how to combine them ----
+    def plan(self, expr: sp.Basic):
+        if expr.is_Symbol:
+            return [], lambda ids: self.add(Node("var", name=expr.name))
+        if expr.is_Number or expr in (sp.pi, sp.E) or expr.is_NumberSymbol:
+            if not expr.is_finite or not expr.is_real:
+                raise UnsupportedError(f"the expression contains {expr}, which is not a finite real number")
+            return [], lambda ids: self.const(expr)
+        if expr.is_Add:
+            return self.plan_add(expr)
+        if expr.is_Mul:
+            return self.plan_mul(expr)
+        if expr.is_Pow:
+            return self.plan_pow(expr)
+        head = expr.func
+        if head in _FUNCTIONS:
+            args = list(expr.args)
+            if (head is sp.log and len(args) != 1) or (head is sp.Heaviside and len(args) > 1 and args[1] != sp.S.Half) or (head is sp.DiracDelta and len(args) > 1):
+                raise UnsupportedError(f"diffkit has no primitive for {expr}")
+            name = _FUNCTIONS[head]
+            return args[:1], lambda ids: self.unary(name, expr, ids[0])
+        if head in _CHAINS:
+            name = _CHAINS[head]
+            return list(expr.args), lambda ids: self.fold(name, ids)
+        raise UnsupportedError(f"diffkit has no primitive for {head.__name__} (in {_clip(expr)})")
+
+    def unary(self, name: str, expr: sp.Expr, arg: int) -> int:
+        if self.is_const(arg):
+            return self.const(expr)
+        return self.op(name, arg)
+
+    def plan_add(self, expr: sp.Add):
+        terms, negative = [], []
+        for term in expr.args:
+            coeff = term.as_coeff_Mul()[0]
+            if coeff.is_negative:
+                terms.append(-term)
+                negative.append(True)
+            else:
+                terms.append(term)
+                negative.append(False)
+
+        def combine(ids: list[int]) -> int:
+            if all(self.is_const(i) for i in ids):
+                return self.const(expr)
+            pos = [i for i, neg in zip(ids, negative, strict=True) if not neg]
+            neg = [i for i, n in zip(ids, negative, strict=True) if n]
+            acc = self.fold("add", pos) if pos else self.op("neg", neg.pop(0))
+            for i in neg:
+                acc = self.op("sub", acc, i)
+            return acc
+
+        return terms, combine
+
+    def plan_mul(self, expr: sp.Mul):
+        coeff, factors = expr.as_coeff_mul()
+        numerator: list[sp.Expr] = []
+        denominator: list[sp.Expr] = []
+        negate = False
+        if coeff.is_Rational and coeff != 1:
+            p, q = int(coeff.p), int(coeff.q)
+            if p == -1:
+                negate = True
+            elif p != 1:
+                numerator.append(sp.Integer(p))
+            if q != 1:
+                denominator.append(sp.Integer(q))
+        elif coeff != 1:
+            if coeff == -1:
+                negate = True
+            else:
+                numerator.append(coeff)
+        for f in factors:
+            if f.is_Pow and f.exp.is_Number and f.exp.is_negative:
+                denominator.append(f.base if f.exp == -1 else sp.Pow(f.base, -f.exp, evaluate=False))
+            else:
+                numerator.append(f)
+        n_num = len(numerator)
+
+        def combine(ids: list[int]) -> int:
+            if all(self.is_const(i) for i in ids):
+                return self.const(expr)
+            num = self.fold("mul", ids[:n_num]) if n_num else None
+            if len(ids) > n_num:
+                den = self.fold("mul", ids[n_num:])
+                acc = self.op("div", num if num is not None else self.const(sp.S.One), den)
+            else:
+                acc = num
+            return self.op("neg", acc) if negate else acc
+
+        return numerator + denominator, combine
+
+    def plan_pow(self, expr: sp.Pow):
+        base, exp = expr.args
+        if exp.is_Number:
+            if exp.is_negative:
+                positive = base if exp == -1 else sp.Pow(base, -exp, evaluate=False)
+
+                def reciprocal(ids: list[int]) -> int:
+                    if self.is_const(ids[0]):
+                        return self.const(expr)
+                    return self.op("div", self.const(sp.S.One), ids[0])
+
+                return [positive], reciprocal
+            if exp == sp.S.Half:
+                return [base], lambda ids: self.unary("sqrt", expr, ids[0])
+            if exp == 2:
+                return [base], lambda ids: self.unary("square", expr, ids[0])
+            if exp.is_Integer:
+                return [base], lambda ids: (
+                    self.const(expr) if self.is_const(ids[0]) else self.op("powi", ids[0], self.const(exp))
+                )
+
+        def general(ids: list[int]) -> int:
+            if all(self.is_const(i) for i in ids):
+                return self.const(expr)
+            return self.op("pow", *ids)
+
+        return [base, exp], general
+
+    def build(self, expr: sp.Basic) -> int:
+        stack: list[tuple[sp.Basic, object]] = [(expr, None)]
+        while stack:
+            e, plan = stack.pop()
+            if e in self.memo:
+                continue
+            if plan is None:
+                children, combine = self.plan(e)
+                stack.append((e, (children, combine)))
+                stack.extend((c, None) for c in reversed(children) if c not in self.memo)
+            else:
+                children, combine = plan
+                self.memo[e] = combine([self.memo[c] for c in children])
+        return self.memo[expr]
+
+
+def _clip(expr: sp.Basic, n: int = 60) -> str:
+    s = str(expr)
+    return s if len(s) <= n else s[: n - 3] + "..."
+
+
+def build_graph(exprs: sp.Expr | Sequence[sp.Expr]) -> Graph:
+    """Build one graph for one expression or several (their shared parts once)."""
+    many = isinstance(exprs, Sequence) and not isinstance(exprs, sp.Basic)
+    items = list(exprs) if many else [exprs]
+    builder = _Builder()
+    outputs = [builder.build(_as_sympy(e)) for e in items]
+    return _pruned(builder.nodes, outputs)
+
+
+def _pruned(nodes: list[Node], outputs: list[int]) -> Graph:
+    """Drop nodes no output needs (constants folded away), keeping the order."""
+    needed = [False] * len(nodes)
+    for o in outputs:
+        needed[o] = True
+    for i in range(len(nodes) - 1, -1, -1):
+        if needed[i]:
+            for a in nodes[i].args:
+                needed[a] = True
+    new_id: dict[int, int] = {}
+    kept: list[Node] = []
+    for i, node in enumerate(nodes):
+        if needed[i]:
+            new_id[i] = len(kept)
+            kept.append(Node(node.op, tuple(new_id[a] for a in node.args), node.name, node.value))
+    return Graph(kept, [new_id[o] for o in outputs])
+
+
+def _as_sympy(e: sp.Expr | float) -> sp.Expr:
+    if isinstance(e, float):
+        return sp.Float(e)
+    if isinstance(e, int):
+        return sp.Integer(e)
+    return e

@@ -1,0 +1,88 @@
+"""What every method receives (a ``Problem``) and returns (a ``MethodResult``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import sympy as sp
+
+from ..backends import NUMPY
+from ..budget import time_budget
+from ..counting import CountingBackend, OpCounter
+from ..graph import Graph, build_graph
+from ..limits import DEFAULT_LIMITS, Limits
+
+
+@dataclass
+class Problem:
+    """One expression at one point, prepared once and shared by every method."""
+
+    expression: sp.Expr
+    graph: Graph
+    point: dict[str, float]
+    step: float | None = None
+    limits: Limits = DEFAULT_LIMITS
+
+    @property
+    def variables(self) -> list[str]:
+        return list(self.point)
+
+    @cached_property
+    def _symbolic(self) -> tuple[list[sp.Expr], Graph] | Exception:
+        try:
+            with time_budget(self.limits.symbolic_seconds, "symbolic differentiation"):
+                symbols = {s.name: s for s in self.expression.free_symbols}
+                derivatives = [sp.diff(self.expression, symbols[v]) for v in self.variables]
+                return derivatives, build_graph(derivatives)
+        except Exception as err:  # kept, so the reference sees the same failure
+            return err
+
+    def symbolic(self) -> tuple[list[sp.Expr], Graph]:
+        """SymPy's derivative per variable and one graph for all of them, under the
+        symbolic time budget; computed once, shared by ``symbolic`` and the reference."""
+        result = self._symbolic
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def counting(self) -> tuple[CountingBackend, OpCounter]:
+        counter = OpCounter()
+        return CountingBackend(NUMPY, counter), counter
+
+
+@dataclass
+class MethodResult:
+    """One row of the comparison."""
+
+    method: str
+    derivative: dict[str, float] | None = None
+    abs_error: float | None = None
+    rel_error: float | None = None
+    ops: int | None = None
+    evaluations: int | None = None
+    seconds: float | None = None
+    error: str | None = None
+    notes: list[str] = field(default_factory=list)
+    ops_by_operation: dict[str, int] = field(default_factory=dict)
+    step: dict[str, float] | None = None
+    error_estimate: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "derivative": self.derivative,
+            "abs_error": self.abs_error,
+            "rel_error": self.rel_error,
+            "ops": self.ops,
+            "evaluations": self.evaluations,
+            "seconds": self.seconds,
+            "error": self.error,
+            "notes": list(self.notes),
+            "ops_by_operation": dict(self.ops_by_operation),
+            "step": self.step,
+            "error_estimate": self.error_estimate,
+            **self.extra,
+        }

@@ -1,0 +1,30 @@
+"""``forward-mode``: the graph evaluated on dual numbers.  One pass per input
+direction: seed ``ẋᵢ = 1`` for one variable, read ``ḟ`` at the output.  Exact to
+rounding; a gradient of n variables costs n passes."""
+
+from __future__ import annotations
+
+from ..dual import Dual
+from ..evaluate import evaluate
+from .base import MethodResult, Problem
+
+ID = "forward-mode"
+
+
+def run(problem: Problem) -> MethodResult:
+    m, counter = problem.counting()
+    out = problem.graph.outputs[0]
+    gradient = {}
+    for name in problem.variables:
+        seeded = dict(problem.point)
+        seeded[name] = Dual(problem.point[name], 1.0)
+        y = evaluate(problem.graph, seeded, m)[out]
+        gradient[name] = float(y.tangent) if isinstance(y, Dual) else 0.0
+    return MethodResult(
+        ID,
+        derivative=gradient,
+        ops=counter.total,
+        evaluations=len(problem.variables),
+        ops_by_operation=dict(counter.by_operation),
+        notes=[f"{len(problem.variables)} forward pass(es), one per variable"],
+    )

@@ -1,0 +1,86 @@
+"""The reference: the exact derivative at the exact float64 point, to 50 digits.
+
+SymPy's derivative is turned into a graph and evaluated with mpmath at 50 significant
+digits and again at 70; the two must agree to 45 digits or the reference says how many
+it can vouch for.  The point is the float64 value the numeric methods used, read
+exactly (every double is a binary fraction), so an error column can reach the last
+unit in the last place.  Never ``evalf(subs=...)``: it walks the expression tree and
+takes seconds to minutes on derivatives that have swollen.
+
+When SymPy runs over its time budget, the reference falls back to forward mode over
+mpmath numbers (Duals with 50-digit parts), which needs no symbolic derivative.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mpmath
+
+from .backends import MPMATH
+from .budget import time_budget
+from .dual import Dual
+from .errors import BudgetExceeded
+from .evaluate import evaluate
+from .graph import Graph
+from .methods.base import Problem
+
+DIGITS = 50
+CONFIRM_DIGITS = 70
+
+
+@dataclass
+class Reference:
+    gradient: dict[str, mpmath.mpf]
+    how: str
+    digits: int  # significant digits the two precisions agree on (capped at DIGITS)
+
+
+def _symbolic_values(graph: Graph, point: dict[str, float], dps: int) -> list[mpmath.mpf]:
+    with mpmath.workdps(dps):
+        inputs = {k: mpmath.mpf(v) for k, v in point.items()}
+        values = evaluate(graph, inputs, MPMATH)
+        return [+values[o] for o in graph.outputs]
+
+
+def _forward_values(problem: Problem, dps: int) -> list[mpmath.mpf]:
+    out = problem.graph.outputs[0]
+    with mpmath.workdps(dps):
+        result = []
+        for name in problem.variables:
+            inputs = {k: mpmath.mpf(v) for k, v in problem.point.items()}
+            inputs[name] = Dual(inputs[name], mpmath.mpf(1))
+            y = evaluate(problem.graph, inputs, MPMATH)[out]
+            result.append(+y.tangent if isinstance(y, Dual) else mpmath.mpf(0))
+        return result
+
+
+def _agreement(a: list[mpmath.mpf], b: list[mpmath.mpf]) -> int:
+    digits = DIGITS
+    with mpmath.workdps(CONFIRM_DIGITS):
+        for u, v in zip(a, b, strict=True):
+            diff = abs(u - v)
+            if diff == 0:
+                continue
+            scale = max(abs(v), mpmath.mpf(10) ** -300)
+            digits = min(digits, max(0, int(-mpmath.log10(diff / scale))))
+    return digits
+
+
+def reference(problem: Problem) -> Reference:
+    """The high-precision gradient at ``problem.point`` (raises ``DiffkitError``)."""
+    try:
+        _, graph = problem.symbolic()
+        how = f"symbolic derivative in mpmath at {DIGITS} digits, confirmed at {CONFIRM_DIGITS}"
+        with time_budget(problem.limits.symbolic_seconds, "the reference"):
+            low = _symbolic_values(graph, problem.point, DIGITS)
+            high = _symbolic_values(graph, problem.point, CONFIRM_DIGITS)
+    except BudgetExceeded:
+        how = (f"forward mode over mpmath at {DIGITS} digits, confirmed at "
+               f"{CONFIRM_DIGITS} (the symbolic derivative was over budget)")
+        with time_budget(problem.limits.symbolic_seconds, "the reference"):
+            low = _forward_values(problem, DIGITS)
+            high = _forward_values(problem, CONFIRM_DIGITS)
+    return Reference(
+        dict(zip(problem.variables, high, strict=True)), how, _agreement(low, high)
+    )
