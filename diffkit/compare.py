@@ -220,7 +220,7 @@ def _run(method: str, problem: Problem) -> MethodResult:
         result = MethodResult(method, error=err.message)
     except RecursionError:
         result = MethodResult(method, error="the expression is nested too deeply for this method")
-    except Exception as err:  # a bug in diffkit: report it in the row, keep the others
+    except Exception as err:  # noqa: BLE001  (a bug in diffkit: report it in its row)
         result = MethodResult(
             method, error=f"internal error ({type(err).__name__}: {err}); please report it"
         )

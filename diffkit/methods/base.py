@@ -8,11 +8,11 @@ from typing import Any
 
 import sympy as sp
 
-from ..backends import NUMPY
-from ..budget import time_budget
-from ..counting import CountingBackend, OpCounter
-from ..graph import Graph, build_graph
-from ..limits import DEFAULT_LIMITS, Limits
+from diffkit.backends import NUMPY
+from diffkit.budget import time_budget
+from diffkit.counting import CountingBackend, OpCounter
+from diffkit.graph import Graph, build_graph
+from diffkit.limits import DEFAULT_LIMITS, Limits
 
 
 @dataclass
@@ -36,7 +36,7 @@ class Problem:
                 symbols = {s.name: s for s in self.expression.free_symbols}
                 derivatives = [sp.diff(self.expression, symbols[v]) for v in self.variables]
                 return derivatives, build_graph(derivatives)
-        except Exception as err:  # kept, so the reference sees the same failure
+        except Exception as err:  # noqa: BLE001  (kept: the reference sees it too)
             return err
 
     def symbolic(self) -> tuple[list[sp.Expr], Graph]:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import NotAnalyticError
-from ..evaluate import evaluate
-from ..primitives import PRIMITIVES
+from diffkit.errors import NotAnalyticError
+from diffkit.evaluate import evaluate
+from diffkit.primitives import PRIMITIVES
 from .base import MethodResult, Problem
 
 ID = "complex-step"

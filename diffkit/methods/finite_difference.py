@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DiffkitError, EvaluationError
-from ..evaluate import evaluate
+from diffkit.errors import DiffkitError, EvaluationError
+from diffkit.evaluate import evaluate
 from .base import MethodResult, Problem
 
 EPS = float(np.finfo(float).eps)

@@ -4,8 +4,8 @@ rounding; a gradient of n variables costs n passes."""
 
 from __future__ import annotations
 
-from ..dual import Dual
-from ..evaluate import evaluate
+from diffkit.dual import Dual
+from diffkit.evaluate import evaluate
 from .base import MethodResult, Problem
 
 ID = "forward-mode"

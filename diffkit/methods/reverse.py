@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import EvaluationError
-from ..evaluate import evaluate, is_finite
-from ..graph import Graph
-from ..primitives import PRIMITIVES, ZERO, scale
+from diffkit.errors import EvaluationError
+from diffkit.evaluate import evaluate, is_finite
+from diffkit.graph import Graph
+from diffkit.primitives import PRIMITIVES, ZERO, scale
 from .base import MethodResult, Problem
 
 ID = "reverse-mode"

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backends import NUMPY
-from ..errors import EvaluationError
-from ..evaluate import evaluate
+from diffkit.backends import NUMPY
+from diffkit.errors import EvaluationError
+from diffkit.evaluate import evaluate
 from .base import MethodResult, Problem
 
 ID = "symbolic"
