@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import html
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -190,6 +189,8 @@ class Comparison:
         return f"<Comparison of {len(self.results)} methods on {self.expression!r}>\n{self}"
 
     def _repr_html_(self) -> str:
+        import html  # only notebooks need it
+
         esc = html.escape
         head = "".join(f"<th>{esc(c)}</th>" for c in (*self.COLUMNS, "note"))
         body = []

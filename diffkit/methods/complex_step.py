@@ -12,6 +12,7 @@ import numpy as np
 from diffkit.errors import NotAnalyticError
 from diffkit.evaluate import evaluate
 from diffkit.primitives import PRIMITIVES
+
 from .base import MethodResult, Problem
 
 ID = "complex-step"

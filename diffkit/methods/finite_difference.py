@@ -24,6 +24,7 @@ import numpy as np
 
 from diffkit.errors import DiffkitError, EvaluationError
 from diffkit.evaluate import evaluate
+
 from .base import MethodResult, Problem
 
 EPS = float(np.finfo(float).eps)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from diffkit.dual import Dual
 from diffkit.evaluate import evaluate
+
 from .base import MethodResult, Problem
 
 ID = "forward-mode"
@@ -26,5 +27,5 @@ def run(problem: Problem) -> MethodResult:
         ops=counter.total,
         evaluations=len(problem.variables),
         ops_by_operation=dict(counter.by_operation),
-        notes=[f"{len(problem.variables)} forward pass(es), one per variable"],
+        notes=["one pass per variable"],
     )

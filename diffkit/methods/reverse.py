@@ -11,6 +11,7 @@ from diffkit.errors import EvaluationError
 from diffkit.evaluate import evaluate, is_finite
 from diffkit.graph import Graph
 from diffkit.primitives import PRIMITIVES, ZERO, scale
+
 from .base import MethodResult, Problem
 
 ID = "reverse-mode"
@@ -59,6 +60,6 @@ def run(problem: Problem) -> MethodResult:
         ops=counter.total,
         evaluations=1,
         ops_by_operation=dict(counter.by_operation),
-        notes=[f"1 forward sweep ({forward_ops} ops) + 1 adjoint sweep ({counter.total - forward_ops} ops)"],
+        notes=[f"one pass: {forward_ops} ops forward + {counter.total - forward_ops} adjoint"],
         extra={"sweep_ops": {"forward": forward_ops, "adjoint": counter.total - forward_ops}},
     )

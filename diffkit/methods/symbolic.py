@@ -10,6 +10,7 @@ import numpy as np
 from diffkit.backends import NUMPY
 from diffkit.errors import EvaluationError
 from diffkit.evaluate import evaluate
+
 from .base import MethodResult, Problem
 
 ID = "symbolic"
@@ -32,7 +33,7 @@ def run(problem: Problem) -> MethodResult:
         ops=counter.total,
         evaluations=1,
         ops_by_operation=dict(counter.by_operation),
-        notes=[f"derivative: {graph.tree_op_count} ops as printed, {graph.op_count} as a shared graph"],
+        notes=[f"f' has {graph.tree_op_count} ops as printed, {graph.op_count} as a graph"],
         extra={
             "expression_ops": {"tree": graph.tree_op_count, "graph": graph.op_count},
             "derivative_expression": {

@@ -1,0 +1,69 @@
+"""Comparison → rich table | JSON | CSV | Markdown.  Formatting only."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from diffkit import Comparison
+
+
+def to_json(comparison: Comparison) -> str:
+    return json.dumps(comparison.to_dict(), indent=2, allow_nan=False, default=str)
+
+
+def to_csv(comparison: Comparison) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    names = comparison.variables
+    writer.writerow(["method", *[f"d/d{v}" for v in names], "abs_error", "rel_error",
+                     "ops", "evaluations", "seconds", "error"])
+    for r in comparison.results:
+        d = r.derivative or {}
+        writer.writerow([r.method, *[repr(d[v]) if v in d else "" for v in names],
+                         _blank(r.abs_error), _blank(r.rel_error), _blank(r.ops),
+                         _blank(r.evaluations), _blank(r.seconds), r.error or ""])
+    return out.getvalue()
+
+
+def _blank(v) -> str:
+    return "" if v is None else repr(v)
+
+
+def to_markdown(comparison: Comparison) -> str:
+    cols = [*Comparison.COLUMNS, "note"]
+    lines = [f"    {s}" for s in comparison.summary_lines()]
+    lines += ["", "| " + " | ".join(cols) + " |",
+              "|" + "|".join(":--" if i < 2 or c == "note" else "--:" for i, c in enumerate(cols)) + "|"]
+    for row in comparison.rows():
+        cells = [row[c].replace("\n", "<br>").replace("|", "\\|") for c in cols]
+        if row["failed"]:
+            cells[-1] = "**error:** " + cells[-1]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def print_table(comparison: Comparison) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(highlight=False, width=None if _is_tty() else 120)
+    for line in comparison.summary_lines():
+        console.print(Text(line))
+    table = Table(header_style="bold")
+    for i, column in enumerate(Comparison.COLUMNS):
+        table.add_column(column, justify="left" if i < 2 else "right", no_wrap=i < 2)
+    table.add_column("note", justify="left", overflow="fold")
+    for row in comparison.rows():
+        style = "red" if row["failed"] else None
+        note = ("error: " if row["failed"] else "") + row["note"]
+        table.add_row(*[Text(row[c]) for c in Comparison.COLUMNS], Text(note), style=style)
+    console.print(table)
+
+
+def _is_tty() -> bool:
+    import sys
+
+    return sys.stdout.isatty()
