@@ -290,6 +290,8 @@ def _check_sequence(prev: _Token | None, tok: _Token) -> None:
     if prev.text in _NEEDS_RIGHT:
         if prev.text == "(" and tok.text == ")":
             return  # an empty call such as log(): its arity message is clearer
+        if prev.text in {"(", ","} and tok.text in {"*", "**"}:
+            raise ParseError("'*' unpacking is not allowed", tok.column)
         raise ParseError(
             f"'{tok.text}' cannot follow '{prev.text}': something is missing between them",
             tok.column,

@@ -1,0 +1,114 @@
+"""The installed `diffkit` console script: output, JSON contract, one-line errors, exit codes."""
+
+import json
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from diffkit import METHODS
+
+_BESIDE = pathlib.Path(sys.executable).parent / "diffkit"
+DIFFKIT = str(_BESIDE) if _BESIDE.exists() else shutil.which("diffkit")
+COMMANDS = [[DIFFKIT]] if DIFFKIT else []
+COMMANDS.append([sys.executable, "-m", "diffkit"])
+
+
+def run(*args, command=None):
+    cmd = (command or COMMANDS[0]) + list(args)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c[-2:]))
+def test_compare_prints_the_table_with_value_and_exact_derivative(command):
+    done = run("compare", "4*x**3+x**2+3", "--at", "2", command=command)
+    assert done.returncode == 0, done.stderr
+    assert "f(2) = 39" in done.stdout
+    assert "12*x**2 + 2*x = 52" in done.stdout
+    for method in METHODS:
+        assert method in done.stdout
+
+
+def test_console_script_is_installed():
+    assert DIFFKIT is not None, "pip install -e . should install the diffkit console script"
+
+
+def test_json_follows_the_contract():
+    done = run("compare", "log(x1) + x1*x2 - sin(x2)", "--at", "x1=2", "--at", "x2=5", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["variables"] == ["x1", "x2"]
+    assert data["point"] == {"x1": 2.0, "x2": 5.0}
+    assert data["order"] == 1
+    assert data["reference"]["x1"] == 5.5
+    assert [r["method"] for r in data["results"]] == list(METHODS)
+    keys = {"method", "derivative", "abs_error", "rel_error", "ops", "evaluations", "seconds", "error"}
+    for r in data["results"]:
+        assert keys <= set(r)
+        assert r["error"] is None
+    assert isinstance(data["function_ops"], int)
+    assert data["value"] == pytest.approx(11.652071455223084)
+
+
+def test_csv_and_markdown_formats():
+    done = run("compare", "x^2", "--at", "3", "--format", "csv")
+    assert done.returncode == 0
+    header, *rows = done.stdout.strip().splitlines()
+    assert header.startswith("method,d/dx,abs_error")
+    assert len(rows) == len(METHODS)
+    done = run("compare", "x^2", "--at", "3", "--format", "markdown", "--method", "reverse-mode")
+    assert "| reverse-mode | 6 |" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "phrase"),
+    [
+        (["compare", "2x", "--at", "2"], "write 2*x"),
+        (["compare", "x", "--at", "abc"], "not a number"),
+        (["compare", "x", "--at", "nan"], "nan"),
+        (["compare", "x", "--at", "inf"], "infinity"),
+        (["compare", "x", "--at", "1e309"], "too large"),
+        (["compare", "x", "--at", "y=1"], "no variable 'y'"),
+        (["compare", "x*y", "--at", "x=1"], "no value for y"),
+        (["compare", "x"], "no point"),
+        (["compare"], "Missing argument"),
+        (["compare", "x", "--at", "1", "--bogus"], "No such option"),
+        (["compare", "x", "--at", "1", "--method", "magic"], "unknown method"),
+        (["compare", "x", "--at", "1", "--format", "xml"], "unknown format"),
+        (["compare", "x", "--at", "1", "--step", "-1"], "positive"),
+        (["compare", "__import__('os').system('echo hacked')", "--at", "1"], "not a valid variable name"),
+        (["frobnicate"], "No such command"),
+    ],
+)
+def test_bad_input_is_one_error_line_and_exit_code_2(args, phrase):
+    done = run(*args)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("Error: ")
+    assert phrase in lines[0]
+    assert "Traceback" not in done.stderr
+
+
+def test_a_method_that_fails_reports_in_its_row_and_the_rest_answer():
+    done = run("compare", "abs(x) + x", "--at", "1", "--format", "json")
+    data = json.loads(done.stdout)
+    rows = {r["method"]: r for r in data["results"]}
+    assert "analytic" in rows["complex-step"]["error"]
+    assert rows["reverse-mode"]["derivative"] == {"x": 2.0}
+
+
+def test_help_and_version():
+    done = run("--help")
+    assert done.returncode == 0
+    assert "Examples:" in done.stdout
+    done = run("compare", "--help")
+    assert done.returncode == 0
+    assert "--at" in done.stdout
+    assert "diffkit compare" in done.stdout
+    done = run("--version")
+    assert done.returncode == 0
+    assert "0.1.0" in done.stdout

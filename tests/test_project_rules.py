@@ -1,0 +1,35 @@
+"""Promises the project makes about itself."""
+
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def test_import_diffkit_loads_neither_click_nor_rich_nor_matplotlib():
+    code = ("import sys, diffkit; "
+            "print([m for m in ('click', 'rich', 'matplotlib') if m in sys.modules])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_no_eval_exec_sympify_or_parse_expr_in_the_package():
+    pattern = re.compile(r"\b(eval|exec|sympify|parse_expr)\(")
+    hits = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for folder in ("diffkit", "cli")
+        for path in (ROOT / folder).rglob("*.py")
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert hits == []
+
+
+def test_ruff_check_is_clean():
+    ruff = shutil.which("ruff")
+    cmd = [ruff] if ruff else [sys.executable, "-m", "ruff"]
+    done = subprocess.run([*cmd, "check", str(ROOT)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
