@@ -11,14 +11,14 @@ deep expression never meets Python's recursion limit.
 >>> import sympy as sp
 >>> x = sp.Symbol("x", real=True)
 >>> print(build_graph(4*x**3 + x**2 + 3))
-v0 = x
-v1 = 3
-v2 = x**2
-v3 = v1 + v2
-v4 = 4
-v5 = x**3
-v6 = v4 * v5
-v7 = v3 + v6
+v0 = 3
+v1 = x
+v2 = v1**2
+v3 = 4
+v4 = v1**3
+v5 = v3 * v4
+v6 = v0 + v2
+v7 = v6 + v5
 """
 
 from __future__ import annotations

@@ -1,0 +1,16 @@
+"""The worked examples in the docstrings run and print what they say."""
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["diffkit", "diffkit.parse", "diffkit.graph", "diffkit.evaluate", "diffkit.dual",
+           "diffkit.counting", "diffkit.point", "diffkit.compare", "diffkit.primitives",
+           "diffkit.limits", "diffkit.budget"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
