@@ -23,6 +23,7 @@ from .errors import DiffkitError
 from .evaluate import evaluate, find_kinks, is_finite
 from .graph import build_graph
 from .limits import DEFAULT_LIMITS, Limits
+from .onesided import one_sided
 from .methods import METHODS, MethodResult, Problem
 from .parse import parse, variables_of
 from .point import PointLike, point_from
@@ -50,6 +51,7 @@ class Comparison:
     value_error: str | None = None
     derivatives: dict[str, sp.Expr] | None = None
     not_differentiable: list[str] = field(default_factory=list)
+    one_sided: dict[str, tuple[float | None, float | None]] | None = None
     order: int = 1
 
     @property
@@ -106,6 +108,10 @@ class Comparison:
                 {v: str(d) for v, d in self.derivatives.items()} if self.derivatives else None
             ),
             "not_differentiable": list(self.not_differentiable),
+            "one_sided": (
+                {k: {"left": lr[0], "right": lr[1]} for k, lr in self.one_sided.items()}
+                if self.one_sided is not None else None
+            ),
         }
 
     # -- text and HTML -------------------------------------------------------------
@@ -125,8 +131,14 @@ class Comparison:
             label = "f'" if len(self.variables) == 1 else f"∂f/∂{name}"
             if self.reference is not None:
                 exact = fmt.number(self.reference[name])
+            elif self.one_sided is not None:
+                left, right = self.one_sided[name]
+                exact = (
+                    f"not differentiable (left {_side(left)}, right {_side(right)})"
+                    if left != right or left is None else f"{fmt.number(left)} (one-sided slopes agree)"
+                )
             else:
-                exact = "not differentiable" if self.not_differentiable else "unavailable"
+                exact = "unavailable"
             lines.append(f"exact {label} = {formula} = {exact}")
         if self.reference_error:
             lines.append(f"reference: {self.reference_error}")
@@ -172,17 +184,24 @@ class Comparison:
                 if k == 0 and row["failed"]:
                     cells[1] = "error: " + row["note"]
         widths = [
-            max([len(c)] + [len(cells[i]) for cells in expanded if not (i == 1 and cells[1].startswith("error: "))])
+            max([len(c)] + [len(cells[i]) for cells in expanded
+                            if not (i == 1 and cells[1].startswith("error: "))])
             for i, c in enumerate(self.COLUMNS)
         ]
-        def line(cells: list[str]) -> str:
+
+        def line(cells: list[str], note: str = "") -> str:
             if cells[1].startswith("error: "):
                 return f"{cells[0]:<{widths[0]}}  {cells[1]}"
-            return "  ".join(
-                f"{c:<{w}}" if i < 2 else f"{c:>{w}}" for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-            ).rstrip()
-        body = [line(list(self.COLUMNS)), line(["-" * w for w in widths])]
-        body += [line(cells) for cells in expanded]
+            text = "  ".join(
+                f"{c:<{w}}" if i < 2 else f"{c:>{w}}"
+                for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+            )
+            return f"{text}  {note}".rstrip()
+
+        notes = iter([row["note"] if not row["failed"] else "" for row in rows])
+        body = [line(list(self.COLUMNS), "note"), line(["-" * w for w in widths], "----")]
+        for cells in expanded:
+            body.append(line(cells, next(notes) if cells[0] else ""))
         return "\n".join([*self.summary_lines(), "", *body])
 
     def __repr__(self) -> str:
@@ -208,6 +227,23 @@ class Comparison:
             f'<div class="diffkit-comparison"><p>{summary}</p>'
             f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
         )
+
+
+def _side(v: float | None) -> str:
+    return "none" if v is None else fmt.number(v)
+
+
+#: What each method's number means where f has no derivative.
+AT_A_KINK = {
+    "symbolic": "SymPy's conventions sign(0) = 0, Heaviside(0) = 1/2",
+    "fd-forward": "a forward difference (about the right derivative)",
+    "fd-backward": "a backward difference (about the left derivative)",
+    "fd-central": "a central difference (about the mean of the one-sided slopes)",
+    "fd-richardson": "central differences (about the mean of the one-sided slopes)",
+    "complex-step": "the complex step",
+    "forward-mode": "the primitive table's subgradient (see the note above)",
+    "reverse-mode": "the primitive table's subgradient (see the note above)",
+}
 
 
 def _run(method: str, problem: Problem) -> MethodResult:
@@ -287,7 +323,11 @@ def compare(
     except DiffkitError as err:
         value_error = err.message
 
-    results = [_run(mid, problem) for mid in chosen]
+    if value_error:
+        results = [MethodResult(mid, error=f"f cannot be evaluated here: {value_error}")
+                   for mid in chosen]
+    else:
+        results = [_run(mid, problem) for mid in chosen]
 
     comparison = Comparison(
         expression=expression if isinstance(expression, str) else str(expression),
@@ -297,7 +337,7 @@ def compare(
         function_ops=counter.total,
         results=results,
         value_error=value_error,
-        not_differentiable=kinks,
+        not_differentiable=[str(k) for k in kinks],
     )
     try:
         derivatives, _ = problem.symbolic()
@@ -308,8 +348,19 @@ def compare(
         comparison.reference_error = f"f cannot be evaluated at this point in float64 ({value_error})"
         return comparison
     if kinks:
-        comparison.reference_error = "not differentiable at this point"
-        return comparison
+        sides = one_sided(problem.graph, point)
+        if any(left is None or left != right for left, right in sides.values()):
+            comparison.one_sided = sides
+            comparison.reference_error = "not differentiable at this point"
+            for r in results:
+                if r.error is None:
+                    r.notes.insert(0, f"no derivative here; the value is {AT_A_KINK[r.method]}")
+            return comparison
+        comparison.not_differentiable = [
+            f"{k.primitive} has a kink at {k.at}, but the one-sided derivatives agree: "
+            "f is differentiable here"
+            for k in kinks
+        ]
     try:
         ref = compute_reference(problem)
     except DiffkitError as err:

@@ -34,6 +34,11 @@ class EvaluationError(DiffkitError):
     """A method could not evaluate at the point: outside a domain, a pole, an overflow."""
 
 
+class NoDerivativeError(EvaluationError):
+    """A one-sided derivative does not exist as a finite number (a jump, an infinite
+    slope, or a side that leaves the domain)."""
+
+
 class NotAnalyticError(EvaluationError):
     """The complex step met a primitive that is not complex-analytic (abs, max, ...)."""
 

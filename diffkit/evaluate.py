@@ -16,7 +16,8 @@ happens.  Give a ``CountingBackend`` to count the operations as they run.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import mpmath
@@ -29,10 +30,16 @@ from .primitives import PRIMITIVES
 
 
 def evaluate(
-    graph: Graph, inputs: Mapping[str, Any], backend: Any, *, check: bool = True
+    graph: Graph,
+    inputs: Mapping[str, Any],
+    backend: Any,
+    *,
+    check: bool = True,
+    apply_rule: Callable[..., Any] = apply,
 ) -> list[Any]:
     """Every node's value, in node order.  ``check`` turns the domain and overflow
-    checks on (off for sweeps that want ``nan`` where a step leaves the domain)."""
+    checks on (off for sweeps that want ``nan`` where a step leaves the domain);
+    ``apply_rule`` applies one primitive (forward mode's ``apply`` by default)."""
     values: list[Any] = [None] * len(graph.nodes)
     with np.errstate(all="ignore"):
         for i, node in enumerate(graph.nodes):
@@ -49,7 +56,7 @@ def evaluate(
                 if check and prim.domain is not None:
                     _check_domain(prim, args)
                 try:
-                    y = apply(prim, backend, args)
+                    y = apply_rule(prim, backend, args)
                 except ZeroDivisionError:
                     raise EvaluationError(f"division by zero in {prim.name}") from None
                 except (ValueError, OverflowError) as err:
@@ -114,15 +121,26 @@ def _check_finite(prim, args: list[Any], y: Any) -> None:
         )
 
 
-def find_kinks(graph: Graph, values: list[Any]) -> list[str]:
-    """Where the evaluation met a point of non-differentiability, with the convention
-    (subgradient) the methods used there, one line each."""
-    found = []
-    for node, value_args in ((n, [values[a] for a in n.args]) for n in graph.nodes):
+@dataclass(frozen=True)
+class Kink:
+    """A primitive met at a point where it is not differentiable."""
+
+    primitive: str
+    at: str  # its arguments, formatted
+    convention: str  # what the methods do there
+
+    def __str__(self) -> str:
+        return f"{self.primitive} is not differentiable at {self.at}; {self.convention}"
+
+
+def find_kinks(graph: Graph, values: list[Any]) -> list[Kink]:
+    """Where an evaluation met a primitive at its kink, each place once."""
+    found: dict[Kink, None] = {}
+    for node in graph.nodes:
         prim = PRIMITIVES.get(node.op)
         if prim is None or prim.kink is None:
             continue
-        if np.any(prim.kink(*[real_part(a) for a in value_args])):
-            found.append(f"{prim.name} is not differentiable at {_fmt_args(value_args)}; "
-                         f"{prim.convention}")
-    return list(dict.fromkeys(found))
+        args = [values[a] for a in node.args]
+        if np.any(prim.kink(*[real_part(a) for a in args])):
+            found[Kink(prim.name, _fmt_args(args), prim.convention)] = None
+    return list(found)

@@ -11,7 +11,10 @@ Every way of differentiating reads this one table.  An entry holds
 - ``analytic``: whether the complex step may use it;
 - ``domain``: where it is defined on the reals, with the text a user sees otherwise;
 - ``kink``: where it is not differentiable (a corner, or an infinite slope), and the
-  ``convention``: what happens there, e.g. the subgradient every method uses.
+  ``convention``: what happens there, e.g. the subgradient every method uses;
+- ``directional``: the one-sided rule at a kink, ``rule(m, primals, tangents) -> ẏ``
+  for a step in the direction of the tangents (``|ẋ|`` for abs at 0).  Forward mode
+  with these rules gives the exact left and right derivatives.
 
 Adding a primitive is one ``_define`` call here (plus the backends' function of the
 same name); every interpreter, the op counter and the complex step pick it up.
@@ -27,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .backends import NUMPY  # noqa: F401  (used in the docstring example)
+from .errors import NoDerivativeError
 
 
 class _Marker:
@@ -53,6 +57,7 @@ class Primitive:
     domain_text: str = ""
     kink: Callable[..., Any] | None = None
     convention: str = ""
+    directional: Callable[..., Any] | None = None
 
 
 PRIMITIVES: dict[str, Primitive] = {}
@@ -60,6 +65,17 @@ PRIMITIVES: dict[str, Primitive] = {}
 
 def _define(name: str, value, partials, **kw) -> None:
     PRIMITIVES[name] = Primitive(name, len(partials), value, tuple(partials), **kw)
+
+
+def _no_slope(what: str):
+    """A directional rule for a point with an infinite slope or a jump."""
+
+    def rule(m, primals, tangents):
+        if all(t == 0 for t in tangents):
+            return 0
+        raise NoDerivativeError(what)
+
+    return rule
 
 
 def scale(m, partial, tangent):
@@ -103,6 +119,7 @@ _define(
     domain_text="a power a**b with a non-integer exponent needs a > 0",
     kink=lambda a, b: a == 0,
     convention="a**b is not differentiable at a = 0 for a non-integer exponent",
+    directional=_no_slope("a**b is not differentiable at a = 0"),
 )
 _define(
     "sqrt",
@@ -112,6 +129,7 @@ _define(
     domain_text="sqrt needs x >= 0",
     kink=lambda x: x == 0,
     convention="the slope of sqrt is infinite at 0",
+    directional=_no_slope("sqrt has an infinite slope at 0"),
 )
 
 # --- exponential and logarithm ---------------------------------------------------------
@@ -136,6 +154,7 @@ _define(
     domain_text="asin needs -1 <= x <= 1",
     kink=lambda x: (x == -1) | (x == 1),
     convention="the slope of asin is infinite at -1 and 1",
+    directional=_no_slope("asin has an infinite slope at -1 and 1"),
 )
 _define(
     "acos",
@@ -145,6 +164,7 @@ _define(
     domain_text="acos needs -1 <= x <= 1",
     kink=lambda x: (x == -1) | (x == 1),
     convention="the slope of acos is infinite at -1 and 1",
+    directional=_no_slope("acos has an infinite slope at -1 and 1"),
 )
 _define("atan", lambda m, x: m.atan(x), [lambda m, x, y: m.div(1.0, m.add(1.0, m.square(x)))])
 _define("sinh", lambda m, x: m.sinh(x), [lambda m, x, y: m.cosh(x)])
@@ -163,6 +183,7 @@ _define(
     domain_text="acosh needs x >= 1",
     kink=lambda x: x == 1,
     convention="the slope of acosh is infinite at 1",
+    directional=_no_slope("acosh has an infinite slope at 1"),
 )
 _define(
     "atanh",
@@ -180,6 +201,7 @@ _define(
     analytic=False,
     kink=lambda x: x == 0,
     convention="abs'(0) = 0 (the subgradient sign(0), as PyTorch uses)",
+    directional=lambda m, p, t: m.abs(t[0]),
 )
 _define(
     "sign",
@@ -188,6 +210,7 @@ _define(
     analytic=False,
     kink=lambda x: x == 0,
     convention="sign'(0) = 0 (sign jumps at 0)",
+    directional=_no_slope("sign jumps at 0"),
 )
 _define(
     "max",
@@ -199,6 +222,7 @@ _define(
     analytic=False,
     kink=lambda a, b: a == b,
     convention="at a tie max(a, b) gives 1/2 to each argument (SymPy's Heaviside(0))",
+    directional=lambda m, p, t: m.max(t[0], t[1]),
 )
 _define(
     "min",
@@ -210,6 +234,7 @@ _define(
     analytic=False,
     kink=lambda a, b: a == b,
     convention="at a tie min(a, b) gives 1/2 to each argument (SymPy's Heaviside(0))",
+    directional=lambda m, p, t: m.min(t[0], t[1]),
 )
 _define(
     "heaviside",  # appears in symbolic derivatives of max and min
@@ -218,6 +243,7 @@ _define(
     analytic=False,
     kink=lambda x: x == 0,
     convention="Heaviside(0) = 1/2 and its slope is taken as 0",
+    directional=_no_slope("Heaviside jumps at 0"),
 )
 _define(
     "dirac",  # appears in the symbolic derivative of sign and Heaviside
