@@ -10,7 +10,7 @@ import traceback
 import click
 
 import diffkit
-from diffkit import DiffkitError
+from diffkit import DEFAULT_LIMITS, DiffkitError
 from diffkit.methods import METHODS
 
 from . import render
@@ -28,7 +28,7 @@ FORMATS = {"table": None, "json": render.to_json, "csv": render.to_csv,
            "markdown": render.to_markdown}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group()
 @click.version_option(diffkit.__version__, "--version", "-V", prog_name="diffkit")
 @click.option("--debug", is_flag=True, help="Show the full traceback of an internal error.")
 @click.pass_context
@@ -48,16 +48,53 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
-@cli.command()
+def read_expression(argument: str) -> str:
+    """EXPRESSION as typed, or read from ``@FILE`` or ``-`` (standard input).
+
+    A file or stdin may spread the expression over several lines: line breaks count
+    as spaces.  At most ``Limits.max_length`` characters are read, so a huge file is
+    refused without being loaded.
+    """
+    if argument != "-" and not argument.startswith("@"):
+        return argument
+    limit = DEFAULT_LIMITS.max_length
+    if argument == "-":
+        source, where = sys.stdin, "standard input"
+        text = source.read(limit + 1)
+    else:
+        path = argument[1:]
+        where = path
+        if not path:
+            raise InputError("'@' needs a file name, as in @expr.txt")
+        try:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read(limit + 1)
+        except FileNotFoundError:
+            raise InputError(f"cannot read {path}: no such file") from None
+        except IsADirectoryError:
+            raise InputError(f"cannot read {path}: it is a directory") from None
+        except UnicodeDecodeError:
+            raise InputError(f"cannot read {path}: it is not UTF-8 text") from None
+        except OSError as err:
+            raise InputError(f"cannot read {path}: {err.strerror or err}") from None
+    if len(text) > limit:
+        raise InputError(
+            f"the expression in {where} has more than {limit:,} characters; the limit is "
+            f"{limit:,} (see Limits.max_length)"
+        )
+    return text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+
+
+@cli.command(context_settings={"ignore_unknown_options": True})
 @click.argument("expression")
 @click.option("--at", "at", multiple=True, metavar="NAME=VALUE",
               help="The point: 2 for one variable, or x1=2 (repeat --at, or x1=2,x2=5).")
-@click.option("--method", "-m", "methods", multiple=True, metavar="ID",
+@click.option("--method", "methods", multiple=True, metavar="ID",
               help=f"Run only these methods (repeatable): {', '.join(METHODS)}.")
 @click.option("--step", type=str, default=None, metavar="H",
               help="Step for fd-forward/-backward/-central and complex-step; the first "
                    "step of fd-richardson.  [default: scaled to x, see README]")
-@click.option("--format", "-f", "output_format", type=str, default="table",
+@click.option("--format", "output_format", type=str, default="table",
               show_default=True, help="table, json, csv or markdown.")
 def compare(expression: str, at: tuple[str, ...], methods: tuple[str, ...],
             step: str | None, output_format: str) -> None:
@@ -65,13 +102,17 @@ def compare(expression: str, at: tuple[str, ...], methods: tuple[str, ...],
 
     EXPRESSION uses numbers, variables, + - * / ** (or ^), parentheses, pi, e and
     sin cos tan asin acos atan sinh cosh tanh asinh acosh atanh exp log sqrt abs
-    sign max min.  It is parsed by a whitelist, never evaluated as Python.
+    sign max min.  It is parsed by a whitelist, never evaluated as Python.  Write
+    @FILE to read it from a file, or - to read standard input (line breaks count
+    as spaces).
 
     \b
     Examples:
       diffkit compare "4*x**3+x**2+3" --at 2
       diffkit compare "x1*exp(x2)" --at x1=1,x2=0 --method reverse-mode
+      diffkit compare "-x^2 + 1" --at 3
       diffkit compare "sin(x)" --at 1 --method fd-central --step 1e-4
+      diffkit compare @expr.txt --at x=0.5
     """
     if output_format not in FORMATS:
         raise InputError(f"unknown format '{output_format}'; choose table, json, csv or markdown")
@@ -84,7 +125,8 @@ def compare(expression: str, at: tuple[str, ...], methods: tuple[str, ...],
         except ValueError:
             raise InputError(f"--step '{step}' is not a number") from None
     try:
-        comparison = diffkit.compare(expression, list(at), methods or None, step=step_value)
+        text = read_expression(expression)
+        comparison = diffkit.compare(text, list(at), methods or None, step=step_value)
     except DiffkitError as err:
         raise InputError(err.message) from None
     writer = FORMATS[output_format]

@@ -23,8 +23,8 @@ from .errors import DiffkitError
 from .evaluate import evaluate, find_kinks, is_finite
 from .graph import build_graph
 from .limits import DEFAULT_LIMITS, Limits
-from .onesided import one_sided
 from .methods import METHODS, MethodResult, Problem
+from .onesided import one_sided
 from .parse import parse, variables_of
 from .point import PointLike, point_from
 from .reference import reference as compute_reference
