@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import operator
 from types import SimpleNamespace
-from typing import Any
 
 import mpmath
 import numpy as np
@@ -21,9 +20,8 @@ import sympy as sp
 OPERATIONS = ["add", "sub", "mul", "div", "neg", "square", "powi", "pow", "sqrt", "exp", "log", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "abs", "sign", "max", "min", "heaviside", "dirac"]
 
 
-def _np_const(value: sp.Expr) -> Any:
-    if value.is_Integer:
-        return int(value)
+def _np_const(value: sp.Expr) -> float:
+    # always a float: a Python int such as 2**64 would make numpy fall back to objects
     return float(value)
 
 

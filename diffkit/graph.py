@@ -119,6 +119,12 @@ class _Builder:
         return found
 
     def const(self, value: sp.Expr) -> int:
+        if not value.is_Number:
+            numeric = value.evalf(20)
+            if not numeric.is_Number or not numeric.is_finite:
+                raise UnsupportedError(
+                    f"the constant {_clip(value)} is not a finite real number"
+                )
         return self.add(Node("const", value=value))
 
     def is_const(self, i: int) -> bool:

@@ -647,7 +647,9 @@ class _Builder:
             if name == "log" and len(args) == 2 and args[1].shadow == 1.0:
                 self.fail("log base 1 divides by zero", node)
         elif name == "log" and len(args) == 2:
-            b = args[1]
+            a, b = args
+            if a.shadow is not None and a.shadow <= 0:
+                self.fail("log of a number <= 0 is not a real number", node)
             if b.shadow is not None and (b.shadow <= 0 or b.shadow == 1):
                 self.fail("the base of a logarithm must be positive and not 1", node)
         expr = spec.build(*[a.sympy() for a in args])
