@@ -49,8 +49,8 @@ def families(n: int) -> dict[str, sp.Expr]:
 
 def table_one() -> None:
     print("### Ops, evaluations and time per method (one variable)\n")
-    print("| expression | x | f ops | " + " | ".join(METHODS) + " |")
-    print("|---|---:|---:|" + "---:|" * len(METHODS))
+    print("| expression | x | f ops | " + " | ".join(METHODS) + " | forward / f | reverse / f |")
+    print("|---|---:|---:|" + "---:|" * (len(METHODS) + 2))
     for text, at in EXPRESSIONS:
         c = diffkit.compare(text, at=at)
         cells = []
@@ -59,7 +59,9 @@ def table_one() -> None:
                 cells.append("error")
             else:
                 cells.append(f"{r.ops} ops / {r.evaluations} ev / {r.seconds * 1e6:.0f} µs")
-        print(f"| `{text}` | {at} | {c.function_ops} | " + " | ".join(cells) + " |")
+        ratios = [c.result(m).ops / c.function_ops for m in ("forward-mode", "reverse-mode")]
+        print(f"| `{text}` | {at} | {c.function_ops} | " + " | ".join(cells)
+              + f" | {ratios[0]:.2f} | {ratios[1]:.2f} |")
     print()
 
 

@@ -758,6 +758,9 @@ def parse(text: str | sp.Expr, limits: Limits = DEFAULT_LIMITS) -> sp.Expr:
         raise ParseError(f"{err.message} (see Limits.parse_seconds)") from None
     except RecursionError:
         raise ParseError("the expression is nested too deeply for SymPy") from None
+    except (TypeError, ValueError, ArithmeticError) as err:
+        # SymPy refuses some combinations itself, e.g. max() of a possibly complex value
+        raise ParseError(f"SymPy cannot build this expression: {_clip(str(err), 80)}") from None
     if expr.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
         raise ParseError("the expression divides by zero or is not finite")
     if expr.has(sp.I):

@@ -213,3 +213,11 @@ def test_the_parse_budget_stops_slow_parses():
         pytest.skip("the wall-clock budget uses SIGALRM")
     with pytest.raises(diffkit.ParseError, match="budget"):
         diffkit.parse("+".join(f"x{i}" for i in range(1500)), limits)
+
+
+def test_integer_constants_beyond_64_bits_evaluate_as_floats():
+    # found by the fuzz tests: 2**64 once reached numpy as a Python int (object dtype)
+    c = diffkit.compare("(2^64)^x", at=0.5)
+    with mpmath.workdps(40):
+        exact = mpmath.mpf(2) ** 32 * 64 * mpmath.log(2)
+    assert c.result("reverse-mode").derivative["x"] == pytest.approx(float(exact), rel=1e-14)

@@ -70,6 +70,15 @@ class MethodResult:
     error_estimate: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def measured(
+        cls, method: str, gradient: dict[str, float], counter: OpCounter,
+        evaluations: int, **fields: Any,
+    ) -> MethodResult:
+        """A successful row: the gradient, and the ops the counter saw executed."""
+        return cls(method, derivative=gradient, ops=counter.total, evaluations=evaluations,
+                   ops_by_operation=dict(counter.by_operation), **fields)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "method": self.method,

@@ -35,12 +35,11 @@ def run(problem: Problem) -> MethodResult:
         y = evaluate(problem.graph, point, m)[out]
         gradient[name] = float(np.imag(y)) / h
         steps[name] = h
-    return MethodResult(
+    return MethodResult.measured(
         ID,
-        derivative=gradient,
-        ops=counter.total,
-        evaluations=len(problem.variables),
-        ops_by_operation=dict(counter.by_operation),
+        gradient,
+        counter,
+        len(problem.variables),
         step=steps,
         notes=[f"step h = {', '.join(f'{v:.3g}' for v in steps.values())} (imaginary)"],
     )

@@ -77,12 +77,11 @@ def run_scheme(problem: Problem, method: str) -> MethodResult:
         x_lo, x_hi = x + low * h, x + high * h
         gradient[name] = float(m.div(m.sub(f(name, x_hi), f(name, x_lo)), x_hi - x_lo))
         steps[name] = h
-    return MethodResult(
+    return MethodResult.measured(
         method,
-        derivative=gradient,
-        ops=counter.total,
-        evaluations=f.evaluations,
-        ops_by_operation=dict(counter.by_operation),
+        gradient,
+        counter,
+        f.evaluations,
         step=steps,
         notes=[f"step h = {_steps_text(steps)}"],
     )
@@ -135,12 +134,11 @@ def run_richardson(problem: Problem) -> MethodResult:
         gradient[name], steps[name] = value, h0
         estimates.append(estimate)
     estimate = max(estimates)
-    return MethodResult(
+    return MethodResult.measured(
         RICHARDSON,
-        derivative=gradient,
-        ops=counter.total,
-        evaluations=f.evaluations,
-        ops_by_operation=dict(counter.by_operation),
+        gradient,
+        counter,
+        f.evaluations,
         step=steps,
         error_estimate=estimate,
         notes=[f"error estimate ±{estimate:.2g}; first step h = {_steps_text(steps)}"],

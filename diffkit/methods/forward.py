@@ -21,11 +21,10 @@ def run(problem: Problem) -> MethodResult:
         seeded[name] = Dual(problem.point[name], 1.0)
         y = evaluate(problem.graph, seeded, m)[out]
         gradient[name] = float(y.tangent) if isinstance(y, Dual) else 0.0
-    return MethodResult(
+    return MethodResult.measured(
         ID,
-        derivative=gradient,
-        ops=counter.total,
-        evaluations=len(problem.variables),
-        ops_by_operation=dict(counter.by_operation),
+        gradient,
+        counter,
+        len(problem.variables),
         notes=["one pass per variable"],
     )

@@ -54,12 +54,11 @@ def run(problem: Problem) -> MethodResult:
         gradient[name] = 0.0 if a is None else float(a)
         if not is_finite(gradient[name]):
             raise EvaluationError(f"the adjoint of {name} is not finite: the derivative does not exist here")
-    return MethodResult(
+    return MethodResult.measured(
         ID,
-        derivative=gradient,
-        ops=counter.total,
-        evaluations=1,
-        ops_by_operation=dict(counter.by_operation),
+        gradient,
+        counter,
+        1,
         notes=[f"one pass: {forward_ops} ops forward + {counter.total - forward_ops} adjoint"],
         extra={"sweep_ops": {"forward": forward_ops, "adjoint": counter.total - forward_ops}},
     )

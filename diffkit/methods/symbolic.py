@@ -27,12 +27,11 @@ def run(problem: Problem) -> MethodResult:
     gradient = {
         v: float(np.real(values[o])) for v, o in zip(problem.variables, graph.outputs, strict=True)
     }
-    return MethodResult(
+    return MethodResult.measured(
         ID,
-        derivative=gradient,
-        ops=counter.total,
-        evaluations=1,
-        ops_by_operation=dict(counter.by_operation),
+        gradient,
+        counter,
+        1,
         notes=[f"f' has {graph.tree_op_count} ops as printed, {graph.op_count} as a graph"],
         extra={
             "expression_ops": {"tree": graph.tree_op_count, "graph": graph.op_count},
