@@ -89,15 +89,15 @@ def read_expression(argument: str) -> str:
 @click.argument("expression")
 @click.option("--at", "at", multiple=True, metavar="NAME=VALUE",
               help="The point: 2 for one variable, or x1=2 (repeat --at, or x1=2,x2=5).")
-@click.option("--method", "methods", multiple=True, metavar="ID",
-              help=f"Run only these methods (repeatable): {', '.join(METHODS)}.")
-@click.option("--step", type=str, default=None, metavar="H",
+@click.option("--method", "methods", multiple=True, type=click.Choice(list(METHODS)),
+              help="Run only these methods (repeatable).")
+@click.option("--step", type=float, default=None, metavar="H",
               help="Step for fd-forward/-backward/-central and complex-step; the first "
                    "step of fd-richardson.  [default: scaled to x, see README]")
-@click.option("--format", "output_format", type=str, default="table",
-              show_default=True, help="table, json, csv or markdown.")
+@click.option("--format", "output_format", type=click.Choice(list(FORMATS)),
+              default="table", show_default=True, help="How to print the comparison.")
 def compare(expression: str, at: tuple[str, ...], methods: tuple[str, ...],
-            step: str | None, output_format: str) -> None:
+            step: float | None, output_format: str) -> None:
     """Compare every method's derivative of EXPRESSION at a point.
 
     EXPRESSION uses numbers, variables, + - * / ** (or ^), parentheses, pi, e and
@@ -114,19 +114,11 @@ def compare(expression: str, at: tuple[str, ...], methods: tuple[str, ...],
       diffkit compare "sin(x)" --at 1 --method fd-central --step 1e-4
       diffkit compare @expr.txt --at x=0.5
     """
-    if output_format not in FORMATS:
-        raise InputError(f"unknown format '{output_format}'; choose table, json, csv or markdown")
     if not at:
         raise InputError("no point given: add --at, e.g. --at 2 or --at x=2")
-    step_value = None
-    if step is not None:
-        try:
-            step_value = float(step)
-        except ValueError:
-            raise InputError(f"--step '{step}' is not a number") from None
     try:
         text = read_expression(expression)
-        comparison = diffkit.compare(text, list(at), methods or None, step=step_value)
+        comparison = diffkit.compare(text, list(at), methods or None, step=step)
     except DiffkitError as err:
         raise InputError(err.message) from None
     writer = FORMATS[output_format]
