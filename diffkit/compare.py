@@ -340,7 +340,7 @@ def compare(
         not_differentiable=[str(k) for k in kinks],
     )
     try:
-        derivatives, _ = problem.symbolic()
+        derivatives = problem.symbolic().derivatives
         comparison.derivatives = dict(zip(problem.variables, derivatives, strict=True))
     except DiffkitError as err:
         comparison.reference_error = err.message

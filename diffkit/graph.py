@@ -280,12 +280,21 @@ def _clip(expr: sp.Basic, n: int = 60) -> str:
     return s if len(s) <= n else s[: n - 3] + "..."
 
 
-def build_graph(exprs: sp.Expr | Sequence[sp.Expr]) -> Graph:
-    """Build one graph for one expression or several (their shared parts once)."""
+def build_graph(exprs: sp.Expr | Sequence[sp.Expr], *, cse: bool = False) -> Graph:
+    """Build one graph for one expression or several (their shared parts once).
+
+    Identical subexpressions always become one node.  ``cse=True`` first runs
+    ``sympy.cse``, which also shares parts of n-ary sums and products (``x*y`` in
+    ``x*y*z`` and ``x*y*w``); its replacements become ordinary nodes.
+    """
     many = isinstance(exprs, Sequence) and not isinstance(exprs, sp.Basic)
-    items = list(exprs) if many else [exprs]
+    items = [_as_sympy(e) for e in (list(exprs) if many else [exprs])]
     builder = _Builder()
-    outputs = [builder.build(_as_sympy(e)) for e in items]
+    if cse:
+        replacements, items = sp.cse(items)
+        for symbol, value in replacements:
+            builder.memo[symbol] = builder.build(value)
+    outputs = [builder.build(e) for e in items]
     return _pruned(builder.nodes, outputs)
 
 

@@ -70,7 +70,7 @@ def _agreement(a: list[mpmath.mpf], b: list[mpmath.mpf]) -> int:
 def reference(problem: Problem) -> Reference:
     """The high-precision gradient at ``problem.point`` (raises ``DiffkitError``)."""
     try:
-        _, graph = problem.symbolic()
+        graph = problem.symbolic().graph
         how = f"symbolic derivative in mpmath at {DIGITS} digits, confirmed at {CONFIRM_DIGITS}"
         with time_budget(problem.limits.symbolic_seconds, "the reference"):
             low = _symbolic_values(graph, problem.point, DIGITS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 import sympy as sp
 
@@ -13,6 +13,24 @@ from diffkit.budget import time_budget
 from diffkit.counting import CountingBackend, OpCounter
 from diffkit.graph import Graph, build_graph
 from diffkit.limits import DEFAULT_LIMITS, Limits
+
+#: sympy.cse is skipped above this many graph ops (it can take minutes on swollen
+#: derivatives, see ../shared/notes/anchors-symbolic-and-parsing.md §1.5)
+CSE_MAX_OPS = 2_000
+
+
+class Symbolic(NamedTuple):
+    """SymPy's derivatives, the graph that evaluates them, and their sizes in ops:
+    ``tree`` as printed, ``graph`` with identical parts shared, ``cse`` after
+    ``sympy.cse`` (None where skipped)."""
+
+    derivatives: list[sp.Expr]
+    graph: Graph
+    size: dict[str, int | None]
+
+
+def _ops(graph: Graph) -> int:
+    return graph.op_count
 
 
 @dataclass
@@ -30,18 +48,25 @@ class Problem:
         return list(self.point)
 
     @cached_property
-    def _symbolic(self) -> tuple[list[sp.Expr], Graph] | Exception:
+    def _symbolic(self) -> Symbolic | Exception:
         try:
             with time_budget(self.limits.symbolic_seconds, "symbolic differentiation"):
                 symbols = {s.name: s for s in self.expression.free_symbols}
                 derivatives = [sp.diff(self.expression, symbols[v]) for v in self.variables]
-                return derivatives, build_graph(derivatives)
+                shared = build_graph(derivatives)
+                size = {"tree": shared.tree_op_count, "graph": shared.op_count, "cse": None}
+                if shared.op_count > CSE_MAX_OPS:
+                    return Symbolic(derivatives, shared, size)
+                reduced = build_graph(derivatives, cse=True)
+                size["cse"] = reduced.op_count
+                return Symbolic(derivatives, min(reduced, shared, key=_ops), size)
         except Exception as err:  # noqa: BLE001  (kept: the reference sees it too)
             return err
 
-    def symbolic(self) -> tuple[list[sp.Expr], Graph]:
-        """SymPy's derivative per variable and one graph for all of them, under the
-        symbolic time budget; computed once, shared by ``symbolic`` and the reference."""
+    def symbolic(self) -> Symbolic:
+        """SymPy's derivative per variable and one graph to evaluate them all (after
+        CSE), under the symbolic time budget; computed once and shared by the
+        ``symbolic`` method and the reference."""
         result = self._symbolic
         if isinstance(result, Exception):
             raise result

@@ -1,6 +1,7 @@
-"""``symbolic``: SymPy differentiates the expression; its derivative's graph is then
-evaluated in float64.  Exact as a formula, but the formula can swell: the result
-reports the derivative's size as printed (tree) and as evaluated (shared graph).
+"""``symbolic``: SymPy differentiates the expression; its derivative's graph (after
+common-subexpression elimination) is then evaluated in float64.  Exact as a formula,
+but the formula can swell: the result reports the derivative's size as printed
+(tree), as a graph with identical parts shared, and after ``sympy.cse``.
 Fails when SymPy runs over the symbolic time budget."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ ID = "symbolic"
 
 
 def run(problem: Problem) -> MethodResult:
-    derivatives, graph = problem.symbolic()
+    derivatives, graph, size = problem.symbolic()
     evaluate(problem.graph, problem.point, NUMPY)  # f' means nothing where f is undefined
     m, counter = problem.counting()
     try:
@@ -32,11 +33,18 @@ def run(problem: Problem) -> MethodResult:
         gradient,
         counter,
         1,
-        notes=[f"f' has {graph.tree_op_count} ops as printed, {graph.op_count} as a graph"],
+        notes=[_size_note(size)],
         extra={
-            "expression_ops": {"tree": graph.tree_op_count, "graph": graph.op_count},
+            "expression_ops": size,
             "derivative_expression": {
                 v: str(d) for v, d in zip(problem.variables, derivatives, strict=True)
             },
         },
     )
+
+
+def _size_note(size: dict[str, int | None]) -> str:
+    note = f"f' has {size['tree']} ops as printed, {size['graph']} as a shared graph"
+    if size["cse"] is not None:
+        note += f", {size['cse']} after CSE"
+    return note
