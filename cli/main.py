@@ -5,7 +5,6 @@ becomes exactly one ``Error: ...`` line on stderr and exit code 2."""
 from __future__ import annotations
 
 import sys
-import traceback
 
 import click
 
@@ -145,6 +144,8 @@ def main(argv: list[str] | None = None) -> None:
         code = EXIT_INPUT
     except Exception as err:  # noqa: BLE001  (an internal error: one line, or --debug)
         if debug:
+            import traceback
+
             traceback.print_exc()
         click.echo(
             f"Error: internal error ({type(err).__name__}: {err}); please report it "

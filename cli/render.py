@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-
 from diffkit import Comparison
 
 
 def to_json(comparison: Comparison) -> str:
+    import json
+
     return json.dumps(comparison.to_dict(), indent=2, allow_nan=False, default=str)
 
 
 def to_csv(comparison: Comparison) -> str:
+    import csv
+    import io
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     names = comparison.variables
