@@ -19,6 +19,7 @@ import numpy as np
 import sympy as sp
 
 from . import formatting as fmt
+from .budget import time_budget
 from .errors import DiffkitError
 from .evaluate import evaluate, find_kinks, is_finite
 from .graph import build_graph
@@ -249,7 +250,7 @@ AT_A_KINK = {
 def _run(method: str, problem: Problem) -> MethodResult:
     started = time.perf_counter()
     try:
-        with np.errstate(all="ignore"):
+        with time_budget(problem.limits.method_seconds, method), np.errstate(all="ignore"):
             result = METHODS[method](problem)
         if result.derivative is not None and not all(is_finite(v) for v in result.derivative.values()):
             result = MethodResult(method, error="the result is not a finite number")

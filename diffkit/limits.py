@@ -38,6 +38,8 @@ class Limits:
     parse_seconds: float = 2.0
     #: wall-clock seconds for symbolic differentiation and for the reference
     symbolic_seconds: float = 5.0
+    #: wall-clock seconds for any one method (a large but valid expression)
+    method_seconds: float = 20.0
 
 
 DEFAULT_LIMITS = Limits()

@@ -22,7 +22,7 @@ import numpy as np
 
 from .backends import MPMATH
 from .dual import Dual, apply
-from .errors import DiffkitError
+from .errors import EvaluationError
 from .evaluate import evaluate
 from .graph import Graph
 
@@ -41,7 +41,7 @@ def _directional(graph: Graph, point: dict[str, float], name: str, direction: in
     inputs[name] = Dual(inputs[name], mpmath.mpf(direction))
     try:
         y = evaluate(graph, inputs, MPMATH, apply_rule=_kink_aware_apply)[graph.outputs[0]]
-    except DiffkitError:
+    except EvaluationError:  # a jump, an infinite slope, a side outside the domain
         return None
     return y.tangent if isinstance(y, Dual) else mpmath.mpf(0)
 

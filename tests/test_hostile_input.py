@@ -221,3 +221,12 @@ def test_integer_constants_beyond_64_bits_evaluate_as_floats():
     with mpmath.workdps(40):
         exact = mpmath.mpf(2) ** 32 * 64 * mpmath.log(2)
     assert c.result("reverse-mode").derivative["x"] == pytest.approx(float(exact), rel=1e-14)
+
+
+def test_a_method_over_its_budget_says_so_and_the_others_answer():
+    text = "+".join(f"sin(x{i})*x{i + 1}" for i in range(150))
+    at = {f"x{i}": 0.1 * (i % 7) for i in range(151)}
+    c = diffkit.compare(text, at, methods=["fd-richardson", "reverse-mode"],
+                        limits=diffkit.Limits(method_seconds=0.2))
+    assert "budget" in c.result("fd-richardson").error
+    assert c.result("reverse-mode").rel_error < 1e-15

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from diffkit.errors import DiffkitError, EvaluationError
+from diffkit.errors import EvaluationError
 from diffkit.evaluate import evaluate
 
 from .base import MethodResult, Problem
@@ -127,7 +127,7 @@ def run_richardson(problem: Problem) -> MethodResult:
             try:
                 value, estimate = _richardson_one(f, m, name, x, h0)
                 break
-            except DiffkitError:
+            except EvaluationError:
                 if problem.step or _attempt == 5:
                     raise
                 h0 /= 8
