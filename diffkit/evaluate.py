@@ -16,6 +16,7 @@ happens.  Give a ``CountingBackend`` to count the operations as they run.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -97,26 +98,42 @@ def _fmt_args(args: list[Any]) -> str:
     return ", ".join(_fmt(a) for a in args)
 
 
+def _first_bad(ok: Any, args: list[Any]) -> list[Any]:
+    """The arguments at the first element where ``ok`` is false (arrays), or the
+    arguments themselves (scalars)."""
+    if np.ndim(ok) == 0:
+        return args
+    index = int(np.argmin(np.asarray(ok).ravel()))
+    shape = np.shape(ok)
+    return [np.broadcast_to(real_part(a), shape).ravel()[index] for a in args]
+
+
 def _check_domain(prim, args: list[Any]) -> None:
     ok = prim.domain(*[real_part(a) for a in args])
     if not np.all(ok):
+        bad = _first_bad(ok, args)
         if prim.name == "div":
-            raise EvaluationError(f"division by zero ({_fmt(args[0])} / 0)")
-        raise EvaluationError(
-            f"{prim.name}({_fmt_args(args)}) is undefined: {prim.domain_text}"
-        )
+            raise EvaluationError(f"division by zero ({_fmt(bad[0])} / 0)")
+        raise EvaluationError(f"{prim.name}({_fmt_args(bad)}) is undefined: {prim.domain_text}")
+
+
+def _finite_mask(v: Any) -> Any:
+    if isinstance(v, mpmath.mpf | mpmath.mpc):
+        return bool(mpmath.isfinite(v))
+    return np.isfinite(v)
 
 
 def _check_finite(prim, args: list[Any], y: Any) -> None:
-    primal = y.primal if isinstance(y, Dual) else y
-    args_primal = [a.primal if isinstance(a, Dual) else a for a in args]
-    if not is_finite(real_part(primal)) and all(is_finite(real_part(a)) for a in args_primal):
-        raise EvaluationError(
-            f"{prim.name}({_fmt_args(args)}) overflows double precision"
-        )
+    primal = real_part(y.primal if isinstance(y, Dual) else y)
+    args_primal = [real_part(a.primal if isinstance(a, Dual) else a) for a in args]
+    finite_in = functools.reduce(np.logical_and, [_finite_mask(a) for a in args_primal], True)
+    overflow = np.logical_and(np.logical_not(_finite_mask(primal)), finite_in)
+    if np.any(overflow):
+        bad = _first_bad(np.logical_not(overflow), args_primal)
+        raise EvaluationError(f"{prim.name}({_fmt_args(bad)}) overflows double precision")
     if isinstance(y, Dual) and not is_finite(y.tangent) and all(is_finite(a) for a in args):
         raise EvaluationError(
-            f"the slope of {prim.name} at {_fmt_args(args)} is infinite: "
+            f"the slope of {prim.name} at {_fmt_args(args_primal)} is infinite: "
             "the derivative is not a finite number here"
         )
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from diffkit.errors import NotAnalyticError
-from diffkit.evaluate import evaluate
 from diffkit.primitives import PRIMITIVES
 
 from .base import MethodResult, Problem
+from .finite_difference import f_at
 
 ID = "complex-step"
 
@@ -26,15 +26,9 @@ def run(problem: Problem) -> MethodResult:
             "is not: use another method"
         )
     m, counter = problem.counting()
-    out = problem.graph.outputs[0]
-    gradient, steps = {}, {}
-    for name, x in problem.point.items():
-        h = problem.step or 1e-20 * max(abs(x), 1e-100)
-        point = dict(problem.point)
-        point[name] = complex(x, h)
-        y = evaluate(problem.graph, point, m)[out]
-        gradient[name] = float(np.imag(y)) / h
-        steps[name] = h
+    steps = {name: problem.step or 1e-20 * max(abs(x), 1e-100) for name, x in problem.point.items()}
+    values = f_at(problem, m, [(name, complex(x, steps[name])) for name, x in problem.point.items()])
+    gradient = {name: float(np.imag(v)) / steps[name] for name, v in zip(problem.point, values, strict=True)}
     return MethodResult.measured(
         ID,
         gradient,

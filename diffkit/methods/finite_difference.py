@@ -7,12 +7,14 @@
   extrapolation, stopping when its error estimate stops improving; the estimate is
   returned with the value.
 
-Why those steps: a difference rule of order p has truncation error ≈ C·hᵖ and
-round-off error ≈ ε·|f|/h; their sum is smallest near h ≈ ε^(1/(p+1)), i.e. √ε for
-p = 1 and ∛ε for p = 2 (times the scale of x).  Every step is made exactly
-representable first (``h = (x + h) − x``) so that the division uses the step that
-was really taken.  They fail when f does not vary on the scale max(1, |x|), next to
-a domain edge (a step that leaves the domain is an error), and at kinks.
+The weights come from ``stencils`` (Fornberg's recurrence).  Why those steps: a rule
+of accuracy p for the d-th derivative has truncation error ≈ C·hᵖ and round-off error
+≈ ε·|f|/hᵈ; their sum is smallest near h ≈ ε^(1/(p+d)): √ε for forward differences,
+∛ε for central ones (times the scale of x).  Every step is made exactly
+representable first (``h = (x + h) − x``).  All the points a method needs, for every
+variable, are evaluated in one vectorized pass over the graph.  These rules fail when
+f does not vary on the scale max(1, |x|), next to a domain edge (a step that leaves
+the domain is an error), and at kinks.
 """
 
 from __future__ import annotations
@@ -24,18 +26,24 @@ import numpy as np
 
 from diffkit.errors import EvaluationError
 from diffkit.evaluate import evaluate
+from diffkit.stencils import Stencil, stencil
 
 from .base import MethodResult, Problem
 
 EPS = float(np.finfo(float).eps)
 
-#: scheme id → (offset of the low point, offset of the high point, default step scale)
-SCHEMES = {
-    "fd-forward": (0, 1, math.sqrt(EPS)),
-    "fd-backward": (-1, 0, math.sqrt(EPS)),
-    "fd-central": (-1, 1, EPS ** (1 / 3)),
+#: method id → its stencil
+SCHEMES: dict[str, Stencil] = {
+    "fd-forward": stencil(1, 1, "forward"),
+    "fd-backward": stencil(1, 1, "backward"),
+    "fd-central": stencil(1, 2),
 }
 RICHARDSON = "fd-richardson"
+
+
+def default_step(rule: Stencil, x: float) -> float:
+    """ε^(1/(p+d))·max(1, |x|): where truncation and round-off balance for unit scales."""
+    return EPS ** (1 / (rule.accuracy + rule.derivative)) * max(1.0, abs(x))
 
 
 def representable_step(x: float, h: float) -> float:
@@ -46,42 +54,64 @@ def representable_step(x: float, h: float) -> float:
     return taken
 
 
-class _Function:
-    """f at points that differ from the problem's point in one variable; counts
-    evaluations and caches f(x) itself."""
+def f_at(problem: Problem, m: Any, moves: list[tuple[str, complex]]) -> np.ndarray:
+    """f at len(moves) points, each the problem's point with one variable moved to a
+    new (real or complex) value, in one vectorized evaluation of the graph."""
+    k = len(moves)
+    kind = complex if any(isinstance(v, complex) for _, v in moves) else float
+    inputs = {name: np.full(k, x, dtype=kind) for name, x in problem.point.items()}
+    for j, (name, value) in enumerate(moves):
+        inputs[name][j] = value
+    out = evaluate(problem.graph, inputs, m)[problem.graph.outputs[0]]
+    return np.broadcast_to(out, (k,))
 
-    def __init__(self, problem: Problem, m: Any) -> None:
-        self.problem, self.m = problem, m
-        self.evaluations = 0
-        self._at_point: float | None = None
 
-    def __call__(self, name: str, x: float) -> float:
-        if x == self.problem.point[name] and self._at_point is not None:
-            return self._at_point
-        point = dict(self.problem.point)
-        point[name] = x
-        self.evaluations += 1
-        value = evaluate(self.problem.graph, point, self.m)[self.problem.graph.outputs[0]]
-        if x == self.problem.point[name]:
-            self._at_point = value
-        return value
+def combine(m: Any, rule: Stencil, values: dict[int, Any], h: float) -> Any:
+    """Σ wᵢ f(x + oᵢh) / hᵈ, written as a person would: integer weights over a common
+    denominator, so that (f(x+h) − f(x−h)) / 2h costs one sub and one div."""
+    denominator = math.lcm(*[w.denominator for w in rule.weights])
+    terms = sorted(
+        ((int(w * denominator), o) for o, w in zip(rule.offsets, rule.weights, strict=True) if w),
+        key=lambda t: -t[0],
+    )
+    acc = None
+    for n, o in terms:
+        v = values[o] if abs(n) == 1 else m.mul(float(abs(n)), values[o])
+        if acc is None:
+            acc = v if n > 0 else m.neg(v)
+        else:
+            acc = m.add(acc, v) if n > 0 else m.sub(acc, v)
+    return m.div(acc, denominator * h**rule.derivative)
 
 
 def run_scheme(problem: Problem, method: str) -> MethodResult:
-    low, high, scale = SCHEMES[method]
+    rule = SCHEMES[method]
     m, counter = problem.counting()
-    f = _Function(problem, m)
-    gradient, steps = {}, {}
+    steps = {
+        name: representable_step(x, problem.step or default_step(rule, x))
+        for name, x in problem.point.items()
+    }
+    moves: list[tuple[str, float]] = []
+    where: dict[tuple[str, int], int] = {}
     for name, x in problem.point.items():
-        h = representable_step(x, problem.step or scale * max(1.0, abs(x)))
-        x_lo, x_hi = x + low * h, x + high * h
-        gradient[name] = float(m.div(m.sub(f(name, x_hi), f(name, x_lo)), x_hi - x_lo))
-        steps[name] = h
+        for o, w in zip(rule.offsets, rule.weights, strict=True):
+            if not w:
+                continue
+            key = ("", 0) if o == 0 else (name, o)  # f(x) itself is shared
+            if key not in where:
+                where[key] = len(moves)
+                moves.append((name, x + o * steps[name]))
+    values = f_at(problem, m, moves)
+    gradient = {}
+    for name in problem.point:
+        at = {o: values[where[("", 0) if o == 0 else (name, o)]]
+              for o, w in zip(rule.offsets, rule.weights, strict=True) if w}
+        gradient[name] = float(combine(m, rule, at, steps[name]))
     return MethodResult.measured(
         method,
         gradient,
         counter,
-        f.evaluations,
+        len(moves),
         step=steps,
         notes=[f"step h = {_steps_text(steps)}"],
     )
@@ -93,52 +123,78 @@ def _steps_text(steps: dict[str, float]) -> str:
     return ", ".join(f"{k}: {v:.3g}" for k, v in steps.items())
 
 
-def _richardson_one(f: _Function, m: Any, name: str, x: float, h0: float, levels: int = 10):
-    """Central differences at h0/2^k, extrapolated; returns (value, error estimate)."""
-    previous: list[Any] = []
-    best, best_error = None, math.inf
-    h = h0
-    for k in range(levels):
-        h = representable_step(x, h)
-        row = [m.div(m.sub(f(name, x + h), f(name, x - h)), 2 * h)]
+class _Table:
+    """One variable's Richardson table: central differences at h0/2^k, extrapolated."""
+
+    def __init__(self, x: float, h0: float) -> None:
+        self.x, self.h0, self.h = x, h0, h0
+        self.previous: list[Any] = []
+        self.best: Any = None
+        self.best_error = math.inf
+        self.done = False
+
+    def add_row(self, m: Any, central: Any) -> None:
+        row = [central]
+        k = len(self.previous)
         for j in range(1, k + 1):
-            factor = 4.0**j
-            improved = m.add(row[j - 1], m.div(m.sub(row[j - 1], previous[j - 1]), factor - 1))
+            improved = m.add(row[j - 1], m.div(m.sub(row[j - 1], self.previous[j - 1]), 4.0**j - 1))
             row.append(improved)
-            error = max(abs(improved - row[j - 1]), abs(improved - previous[j - 1]))
-            if error <= best_error:
-                best, best_error = improved, error
-        if k > 0 and abs(row[k] - previous[k - 1]) >= 2 * best_error:
-            break  # round-off has taken over: the table stops improving
-        previous = row
-        h = h / 2
-    if best is None:
-        best, best_error = previous[0], math.inf
-    return float(best), float(best_error)
+            error = max(abs(improved - row[j - 1]), abs(improved - self.previous[j - 1]))
+            if error <= self.best_error:
+                self.best, self.best_error = improved, error
+        if k > 0 and abs(row[k] - self.previous[k - 1]) >= 2 * self.best_error:
+            self.done = True  # round-off has taken over: the table stops improving
+        self.previous = row
+        self.h /= 2
+
+    def result(self) -> tuple[float, float]:
+        if self.best is None:
+            return float(self.previous[0]), math.inf
+        return float(self.best), float(self.best_error)
 
 
-def run_richardson(problem: Problem) -> MethodResult:
+def run_richardson(problem: Problem, levels: int = 10) -> MethodResult:
     m, counter = problem.counting()
-    f = _Function(problem, m)
-    gradient, steps, estimates = {}, {}, []
+    tables: dict[str, _Table] = {}
+    evaluations = 0
     for name, x in problem.point.items():
-        h0 = problem.step or 0.1 * max(1.0, abs(x))
-        for _attempt in range(6):  # a first step that leaves the domain: try smaller
+        h = problem.step or 0.1 * max(1.0, abs(x))
+        # a first step that leaves the domain: try smaller ones (not with a user step)
+        for attempt in range(6):
+            h = representable_step(x, h)
+            evaluations += 2
             try:
-                value, estimate = _richardson_one(f, m, name, x, h0)
+                first = f_at(problem, m, [(name, x + h), (name, x - h)])
                 break
             except EvaluationError:
-                if problem.step or _attempt == 5:
+                if problem.step or attempt == 5:
                     raise
-                h0 /= 8
-        gradient[name], steps[name] = value, h0
+                h /= 8
+        tables[name] = _Table(x, h)
+        tables[name].add_row(m, m.div(m.sub(first[0], first[1]), 2 * h))
+    for _level in range(1, levels):
+        active = [(name, t) for name, t in tables.items() if not t.done]
+        if not active:
+            break
+        moves = []
+        for name, t in active:
+            t.h = representable_step(t.x, t.h)
+            moves += [(name, t.x + t.h), (name, t.x - t.h)]
+        values = f_at(problem, m, moves)
+        evaluations += len(moves)
+        for i, (_, t) in enumerate(active):
+            t.add_row(m, m.div(m.sub(values[2 * i], values[2 * i + 1]), 2 * t.h))
+    gradient, estimates = {}, []
+    for name, t in tables.items():
+        gradient[name], estimate = t.result()
         estimates.append(estimate)
+    steps = {name: t.h0 for name, t in tables.items()}
     estimate = max(estimates)
     return MethodResult.measured(
         RICHARDSON,
         gradient,
         counter,
-        f.evaluations,
+        evaluations,
         step=steps,
         error_estimate=estimate,
         notes=[f"error estimate ±{estimate:.2g}; first step h = {_steps_text(steps)}"],
