@@ -127,6 +127,58 @@ def compare(expression: str, at: tuple[str, ...], methods: tuple[str, ...],
         click.echo(writer(comparison), nl=False)
 
 
+@cli.command()
+@click.argument("expression")
+@click.option("--at", "at", multiple=True, metavar="NAME=VALUE",
+              help="The point: 2 for one variable, or x1=2 (repeat --at, or x1=2,x2=5).")
+@click.option("--wrt", default=None, metavar="NAME",
+              help="The variable to sweep, when there are several.")
+@click.option("--order", type=click.IntRange(1, 2), default=1, show_default=True,
+              help="Derivative order: 1 or 2.")
+@click.option("--scheme", "schemes", multiple=True, metavar="ID",
+              help="Only these schemes (repeatable): fd-forward, fd-backward, fd-central, "
+                   "fd-central-4, fd-central-6, complex-step.")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False, writable=True),
+              default=None, help="Write the log-log plot to this file (PNG, SVG or PDF).")
+@click.option("--format", "output_format", type=click.Choice(["table", "json", "csv"]),
+              default="table", show_default=True, help="How to print the sweep.")
+def sweep(expression: str, at: tuple[str, ...], wrt: str | None, order: int,
+          schemes: tuple[str, ...], plot_path: str | None, output_format: str) -> None:
+    """Error against step size for each finite-difference scheme and the complex step.
+
+    Measures |error| at 80 steps from 1e-16 to 1 against the 50-digit reference, and
+    fits each scheme's error model (truncation A·h^p, round-off B/h^d) to predict the
+    best step.  With --plot, draws it on log-log axes.
+
+    \b
+    Examples:
+      diffkit sweep "sin(x)*exp(x)" --at 1 --plot figures/sweep-sin-exp.png
+      diffkit sweep "sin(x)*exp(x)" --at 1 --order 2 --format json
+      diffkit sweep "x*y^2" --at x=1,y=2 --wrt y --scheme fd-central
+    """
+    if not at:
+        raise InputError("no point given: add --at, e.g. --at 2 or --at x=2")
+    try:
+        result = diffkit.sweep(read_expression(expression), list(at), schemes=list(schemes) or None,
+                               order=order, wrt=wrt)
+    except DiffkitError as err:
+        raise InputError(err.message) from None
+    if plot_path:
+        figure = result.plot()
+        try:
+            figure.savefig(plot_path, dpi=130)
+        except (OSError, ValueError) as err:
+            raise InputError(f"cannot write {plot_path}: {err}") from None
+    if output_format == "json":
+        click.echo(render.to_json(result), nl=False)
+    elif output_format == "csv":
+        click.echo(render.sweep_to_csv(result), nl=False)
+    else:
+        render.print_sweep_table(result)
+        if plot_path:
+            click.echo(f"plot written to {plot_path}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``diffkit`` console script and ``python -m diffkit``."""
     args = sys.argv[1:] if argv is None else argv

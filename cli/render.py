@@ -68,3 +68,40 @@ def _is_tty() -> bool:
     import sys
 
     return sys.stdout.isatty()
+
+
+def sweep_to_csv(result) -> str:
+    import csv
+    import io
+
+    data = result.to_dict()
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    schemes = list(data["errors"])
+    writer.writerow(["step", *schemes])
+    for i, h in enumerate(data["steps"]):
+        writer.writerow([repr(h), *["" if data["errors"][k][i] is None else repr(data["errors"][k][i])
+                                    for k in schemes]])
+    return out.getvalue()
+
+
+def print_sweep_table(result) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(highlight=False, width=None if _is_tty() else 120)
+    what = "f'" if result.order == 1 else "f''"
+    console.print(Text(f"{what} of {result.expression} at {result.variable} = "
+                       f"{result.point[result.variable]:g}: exact {result.exact!r}"))
+    console.print(Text(f"absolute errors over {len(result.steps)} steps from "
+                       f"{result.steps.min():.0e} to {result.steps.max():.0e}"))
+    table = Table(header_style="bold")
+    columns = ["scheme", "best error", "at step", "predicted optimal step", "default step",
+               "error at default step"]
+    for i, c in enumerate(columns):
+        table.add_column(c, justify="left" if i == 0 else "right")
+    for row in result.rows():
+        table.add_row(Text(row["scheme"]), *[Text("—" if row[c] is None else f"{row[c]:.2e}")
+                                             for c in columns[1:]])
+    console.print(table)

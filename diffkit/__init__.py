@@ -4,8 +4,9 @@
 >>> print(diffkit.compare("4*x**3 + x**2 + 3", at=2).reference)
 {'x': 52.0}
 
-Public API: ``parse``, ``compare`` (→ ``Comparison``), ``Dual``, ``build_graph``,
-``Limits``, ``METHODS`` and the errors (``DiffkitError`` and its kinds).
+Public API: ``parse``, ``compare`` (→ ``Comparison``), ``sweep`` (→ ``Sweep``),
+``stencil``, ``Dual``, ``build_graph``, ``Limits``, ``METHODS`` and the errors
+(``DiffkitError`` and its kinds).
 """
 
 from .compare import Comparison, compare
@@ -23,6 +24,8 @@ from .graph import Graph, build_graph
 from .limits import DEFAULT_LIMITS, Limits
 from .methods import METHODS, MethodResult
 from .parse import parse
+from .stencils import Stencil, stencil
+from .sweep import Sweep, sweep
 
 __version__ = "0.1.0"
 
@@ -40,9 +43,13 @@ __all__ = [
     "NotAnalyticError",
     "ParseError",
     "PointError",
+    "Stencil",
+    "Sweep",
     "UnsupportedError",
     "__version__",
     "build_graph",
     "compare",
     "parse",
+    "stencil",
+    "sweep",
 ]

@@ -1,0 +1,291 @@
+"""Error against step size: the truncation / round-off trade-off of finite differences.
+
+For each scheme and each step h, the derivative estimate's absolute error against the
+50-digit reference.  The whole sweep is one vectorized evaluation of the graph over
+every point every scheme needs at every step.  Beside the measured errors, each
+scheme gets its error model
+
+    E(h) ≈ A·hᵖ + B/hᵈ,   A = |c·f^(d+p)(x)|,   B = ε·|f(x)|·Σ|wᵢ|
+
+(c the stencil's truncation constant, p its accuracy, d the derivative order, wᵢ its
+weights), and the step that minimises it, h* = (d·B / (p·A))^(1/(p+d)).  The complex
+step has no subtraction for f': its model is A·h² above a floor of ε·|f'|.
+
+>>> s = sweep("sin(x)", at=1)
+>>> s.best["fd-central"]["error"] < 1e-10
+True
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from .backends import MPMATH, NUMPY
+from .budget import time_budget
+from .errors import DiffkitError, PointError
+from .evaluate import evaluate
+from .graph import build_graph
+from .limits import DEFAULT_LIMITS, Limits
+from .methods.finite_difference import EPS, default_step
+from .parse import parse, variables_of
+from .point import PointLike, point_from
+from .stencils import Stencil, stencil
+
+COMPLEX_STEP = "complex-step"
+
+
+def schemes_for(order: int) -> dict[str, Stencil | None]:
+    """Scheme id → stencil (``None`` for the complex step), for derivative ``order``."""
+    return {
+        "fd-forward": stencil(order, 1, "forward"),
+        "fd-backward": stencil(order, 1, "backward"),
+        "fd-central": stencil(order, 2),
+        "fd-central-4": stencil(order, 4),
+        "fd-central-6": stencil(order, 6),
+        COMPLEX_STEP: None,
+    }
+
+
+@dataclass
+class Sweep:
+    """Errors of every scheme at every step, with the error model and the best steps."""
+
+    expression: str
+    variable: str
+    point: dict[str, float]
+    order: int
+    steps: np.ndarray
+    errors: dict[str, np.ndarray]  # absolute errors, nan where not finite or exactly 0
+    exact: float
+    value: float
+    best: dict[str, dict[str, float | None]]
+    optimal_step: dict[str, float | None]
+    default_step: dict[str, float]
+    default_error: dict[str, float | None]
+    model: dict[str, tuple[float, int, float, int] | None] = field(default_factory=dict)
+
+    def model_error(self, scheme: str, steps: np.ndarray) -> np.ndarray | None:
+        """The error model A·hᵖ + B/hᵈ (or A·h² with the ε floor for the complex step)."""
+        if self.model.get(scheme) is None:
+            return None
+        a, p, b, d = self.model[scheme]
+        return a * steps**p + b / steps**d
+
+    def to_dict(self) -> dict[str, Any]:
+        def clean(values: np.ndarray) -> list[float | None]:
+            return [None if not np.isfinite(v) or v == 0 else float(v) for v in values]
+
+        return {
+            "expression": self.expression,
+            "variable": self.variable,
+            "point": dict(self.point),
+            "order": self.order,
+            "exact": self.exact,
+            "steps": [float(h) for h in self.steps],
+            "errors": {k: clean(v) for k, v in self.errors.items()},
+            "error_kind": "absolute",
+            "best": self.best,
+            "optimal_step": self.optimal_step,
+            "default_step": self.default_step,
+            "default_error": self.default_error,
+        }
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Per scheme: best error, the step that achieved it, the predicted optimal
+        step, and the error at the default step."""
+        return [
+            {
+                "scheme": k,
+                "best error": self.best[k]["error"],
+                "at step": self.best[k]["step"],
+                "predicted optimal step": self.optimal_step[k],
+                "default step": self.default_step[k],
+                "error at default step": self.default_error[k],
+            }
+            for k in self.errors
+        ]
+
+    def __str__(self) -> str:
+        def g(v: float | None) -> str:
+            return "—" if v is None else f"{v:.2e}"
+
+        what = "f'" if self.order == 1 else "f''"
+        head = (f"{what} of {self.expression} at {self.variable} = "
+                f"{self.point[self.variable]:g}: exact {self.exact!r}; absolute errors")
+        cols = ["scheme", "best error", "at step", "predicted optimal step", "default step",
+                "error at default step"]
+        lines = [head, "", "  ".join(f"{c:>22}" if i else f"{c:<13}" for i, c in enumerate(cols))]
+        for row in self.rows():
+            cells = [f"{row['scheme']:<13}"] + [f"{g(row[c]):>22}" for c in cols[1:]]
+            lines.append("  ".join(cells))
+        return "\n".join(lines)
+
+    def plot(self, ax: Any = None) -> Any:
+        """A log-log plot of |error| against h with each scheme's model; returns the
+        matplotlib Figure (matplotlib is imported only here)."""
+        from .plotting import plot_sweep
+
+        return plot_sweep(self, ax=ax)
+
+
+def _derivative_value(expr: sp.Expr, name: str, point: dict[str, float], order: int,
+                      dps: int = 50) -> mpmath.mpf:
+    symbol = next(s for s in expr.free_symbols if s.name == name)
+    graph = build_graph(sp.diff(expr, symbol, order))
+    with mpmath.workdps(dps):
+        inputs = {k: mpmath.mpf(v) for k, v in point.items()}
+        return +evaluate(graph, inputs, MPMATH)[graph.outputs[0]]
+
+
+def sweep(
+    expression: str | sp.Expr,
+    at: PointLike,
+    steps: Any = None,
+    schemes: list[str] | None = None,
+    order: int = 1,
+    *,
+    wrt: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Sweep:
+    """Measure every scheme's error at every step (default: 80 steps from 1e-16 to 1).
+
+    ``order`` is 1 or 2; ``wrt`` names the variable when there are several.  Errors
+    that are exactly 0 or not finite (a step that leaves the domain) are ``nan`` in
+    ``errors`` and ``null`` in JSON, so every series is as long as ``steps``.
+    """
+    if order not in (1, 2):
+        raise DiffkitError(f"the sweep covers the first and second derivative, not order {order}")
+    expr = parse(expression, limits)
+    names = variables_of(expr)
+    point = point_from(at, names)
+    if wrt is None:
+        if len(names) > 1:
+            raise PointError(f"the expression has variables {', '.join(names)}: "
+                             f"say which one to sweep, as in --wrt {names[0]}")
+        wrt = names[0]
+    if wrt not in point:
+        raise PointError(f"the expression has no variable '{wrt}'")
+    available = schemes_for(order)
+    chosen = list(available) if schemes is None else list(dict.fromkeys(schemes))
+    for s in chosen:
+        if s not in available:
+            raise DiffkitError(f"unknown scheme '{s}'; choose from {', '.join(available)}")
+    hs = np.logspace(-16, 0, 80) if steps is None else np.asarray(steps, dtype=float).ravel()
+    if hs.size == 0 or not np.all(np.isfinite(hs)) or np.any(hs <= 0):
+        raise DiffkitError("the steps must be positive finite numbers")
+
+    graph = build_graph(expr)
+    x = point[wrt]
+    value = float(evaluate(graph, point, NUMPY)[graph.outputs[0]])
+    with time_budget(limits.symbolic_seconds, "the sweep's reference"):
+        exact = _derivative_value(expr, wrt, point, order)
+
+    def f(values: np.ndarray) -> np.ndarray:
+        inputs = {k: np.full(values.shape, v, dtype=values.dtype) for k, v in point.items()}
+        inputs[wrt] = values
+        with np.errstate(all="ignore"):
+            out = evaluate(graph, inputs, NUMPY, check=False)[graph.outputs[0]]
+        return np.broadcast_to(out, values.shape)
+
+    complex_default = 1e-20 * max(abs(x), 1e-100) if order == 1 else EPS**0.25 * max(1.0, abs(x))
+    defaults = {k: default_step(st, x) if st else complex_default
+                for k, st in available.items() if k in chosen}
+    errors: dict[str, np.ndarray] = {}
+    default_error: dict[str, float | None] = {}
+    with mpmath.workdps(50):
+        for scheme in chosen:
+            all_steps = np.append(hs, defaults[scheme])
+            estimate = _estimate(f, x, all_steps, available[scheme], order, value)
+            err = np.array([float(abs(mpmath.mpf(float(e)) - exact)) if np.isfinite(e) else np.nan
+                            for e in estimate])
+            series = err[:-1]
+            errors[scheme] = np.where(series == 0, np.nan, series)
+            default_error[scheme] = float(err[-1]) if np.isfinite(err[-1]) else None
+
+    best = {}
+    for scheme, err in errors.items():
+        if np.all(np.isnan(err)):
+            best[scheme] = {"step": None, "error": None}
+        else:
+            i = int(np.nanargmin(err))
+            best[scheme] = {"step": float(hs[i]), "error": float(err[i])}
+    model = _models(expr, wrt, point, order, value, float(exact), available, chosen, limits)
+    optimal = {k: _optimal(model.get(k)) for k in chosen}
+    return Sweep(
+        expression=expression if isinstance(expression, str) else str(expression),
+        variable=wrt, point=point, order=order, steps=hs, errors=errors, exact=float(exact),
+        value=value, best=best, optimal_step=optimal, default_step=defaults,
+        default_error=default_error, model=model,
+    )
+
+
+def _estimate(f, x: float, hs: np.ndarray, rule: Stencil | None, order: int,
+              value: float) -> np.ndarray:
+    """Every step's estimate of the derivative, from one vectorized evaluation."""
+    if rule is None:  # the complex step
+        h = hs
+        z = f(x + 1j * h)
+        if order == 1:
+            return np.imag(z) / h
+        return 2 * (value - np.real(z)) / h**2
+    h = (x + hs) - x  # the steps the computer really takes
+    offsets = [o for o, w in zip(rule.offsets, rule.weights, strict=True) if w]
+    weights = [float(w) for w in rule.weights if w]
+    points = np.concatenate([x + o * h for o in offsets])
+    values = f(points).reshape(len(offsets), len(h))
+    with np.errstate(all="ignore"):
+        total = sum(w * v for w, v in zip(weights, values, strict=True))
+        return np.where(h > 0, total / h**rule.derivative, np.nan)
+
+
+def _models(expr, wrt, point, order, value, exact, available, chosen, limits):
+    """(A, p, B, d) per scheme, from the exact higher derivatives (None if unavailable)."""
+    model: dict[str, tuple[float, int, float, int] | None] = {}
+    cache: dict[int, float | None] = {}
+
+    def derivative(k: int) -> float | None:
+        if k not in cache:
+            try:
+                with time_budget(limits.symbolic_seconds, "the error model"):
+                    cache[k] = float(_derivative_value(expr, wrt, point, k, dps=30))
+            except DiffkitError:
+                cache[k] = None
+        return cache[k]
+
+    for scheme in chosen:
+        rule = available[scheme]
+        if rule is None:
+            high = derivative(order + 2)
+            if high is None:
+                model[scheme] = None
+            elif order == 1:  # Im f(x+ih)/h = f' − h²f'''/6 + …, no cancellation
+                model[scheme] = (abs(high) / 6, 2, EPS * abs(exact), 0)
+            else:  # 2(f − Re f(x+ih))/h² = f'' − h²f''''/12 + …, cancellation in f − Re f
+                model[scheme] = (abs(high) / 12, 2, 2 * EPS * abs(value), 2)
+            continue
+        k = rule.derivative + rule.accuracy
+        high = derivative(k)
+        if high is None:
+            model[scheme] = None
+            continue
+        a = abs(float(rule.truncation_constant) * high)
+        b = EPS * abs(value) * float(rule.roundoff_factor)
+        model[scheme] = (a, rule.accuracy, b, rule.derivative)
+    return model
+
+
+def _optimal(model: tuple[float, int, float, int] | None) -> float | None:
+    if model is None:
+        return None
+    a, p, b, d = model
+    if a == 0 or b == 0:
+        return None
+    if d == 0:  # a floor, not a 1/h term: the largest step still at the floor
+        return math.sqrt(b / a) if p == 2 else (b / a) ** (1 / p)
+    return (d * b / (p * a)) ** (1 / (p + d))
