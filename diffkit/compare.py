@@ -241,6 +241,7 @@ AT_A_KINK = {
     "fd-backward": "a backward difference (about the left derivative)",
     "fd-central": "a central difference (about the mean of the one-sided slopes)",
     "fd-richardson": "central differences (about the mean of the one-sided slopes)",
+    "fd-extended": "a central difference (about the mean of the one-sided slopes)",
     "complex-step": "the complex step",
     "forward-mode": "the primitive table's subgradient (see the note above)",
     "reverse-mode": "the primitive table's subgradient (see the note above)",

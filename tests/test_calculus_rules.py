@@ -47,7 +47,7 @@ RULES = {
 # difference formulas to their textbook floors.
 TOLERANCE = {
     "symbolic": 1e-14, "complex-step": 1e-14, "forward-mode": 1e-14, "reverse-mode": 1e-14,
-    "fd-richardson": 1e-10, "fd-central": 1e-8, "fd-forward": 1e-6, "fd-backward": 1e-6,
+    "fd-richardson": 1e-10, "fd-extended": 1e-15, "fd-central": 1e-8, "fd-forward": 1e-6, "fd-backward": 1e-6,
 }
 
 

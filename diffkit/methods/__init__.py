@@ -18,6 +18,7 @@ METHODS: dict[str, Callable[[Problem], MethodResult]] = {
     "fd-backward": partial(finite_difference.run_scheme, method="fd-backward"),
     "fd-central": partial(finite_difference.run_scheme, method="fd-central"),
     finite_difference.RICHARDSON: finite_difference.run_richardson,
+    finite_difference.EXTENDED: finite_difference.run_extended,
     complex_step.ID: complex_step.run,
     forward.ID: forward.run,
     reverse.ID: reverse.run,
