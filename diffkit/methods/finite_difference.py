@@ -222,7 +222,7 @@ def run_extended(problem: Problem) -> MethodResult:
     out = problem.graph.outputs[0]
     with mpmath.workdps(EXTENDED_DIGITS):
         base = {k: mpmath.mpf(v) for k, v in problem.point.items()}
-        for name, x in problem.point.items():
+        for name in problem.point:
             h = mpmath.mpf(1e-20) * max(abs(base[name]), mpmath.mpf(1e-100))
             values = []
             for sign in (1, -1):
