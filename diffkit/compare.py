@@ -299,21 +299,32 @@ def compare(
     at: PointLike,
     methods: Iterable[str] | None = None,
     *,
-    step: float | None = None,
+    step: float | str | None = None,
+    noise: float | str | None = None,
     limits: Limits = DEFAULT_LIMITS,
 ) -> Comparison:
     """Differentiate ``expression`` at ``at`` by every method (or those named).
 
     ``at`` is a number (one variable), a mapping ``{"x1": 2, "x2": 5}`` or text
-    ``"x1=2,x2=5"``.  ``step`` overrides the finite-difference and complex steps.
+    ``"x1=2,x2=5"``.  ``step`` overrides the finite-difference and complex steps;
+    ``step="auto"`` chooses each difference rule's step from f (its error model).
+    ``noise`` is the relative noise level of f (or ``"auto"``: estimated from a
+    difference table); the automatic steps grow with it.
     Bad input raises ``DiffkitError``; a method that cannot answer at this point
     reports its own ``error`` in its row and the other rows still answer.
     """
     expr = parse(expression, limits)
     point = point_from(at, variables_of(expr))
     chosen = method_ids(methods)
-    if step is not None and not (np.isfinite(step) and step > 0):
-        raise DiffkitError(f"the step must be a positive finite number, not {step!r}")
+    if step is not None and step != "auto" and not (
+        isinstance(step, int | float) and np.isfinite(step) and step > 0
+    ):
+        raise DiffkitError(f"the step must be a positive finite number or 'auto', not {step!r}")
+    if noise is not None and noise != "auto" and not (
+        isinstance(noise, int | float) and np.isfinite(noise) and 0 <= noise < 1
+    ):
+        raise DiffkitError(f"the noise level must be a number in [0, 1) or 'auto', not {noise!r}")
+    step = float(step) if isinstance(step, int) else step
     problem = Problem(expr, build_graph(expr), point, step, limits)
 
     m, counter = problem.counting()

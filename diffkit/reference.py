@@ -16,13 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import mpmath
+import sympy as sp
 
 from .backends import MPMATH
 from .budget import time_budget
 from .dual import Dual
 from .errors import BudgetExceeded
 from .evaluate import evaluate
-from .graph import Graph
+from .graph import Graph, build_graph
 from .methods.base import Problem
 
 DIGITS = 50
@@ -65,6 +66,16 @@ def _agreement(a: list[mpmath.mpf], b: list[mpmath.mpf]) -> int:
             scale = max(abs(v), mpmath.mpf(10) ** -300)
             digits = min(digits, max(0, int(-mpmath.log10(diff / scale))))
     return digits
+
+
+def derivative_value(expr: sp.Expr, name: str, point: dict[str, float], order: int,
+                     dps: int = DIGITS) -> mpmath.mpf:
+    """∂ᵏexpr/∂nameᵏ at the point, evaluated through its graph at ``dps`` digits."""
+    symbol = next(s for s in expr.free_symbols if s.name == name)
+    graph = build_graph(sp.diff(expr, symbol, order))
+    with mpmath.workdps(dps):
+        inputs = {k: mpmath.mpf(v) for k, v in point.items()}
+        return +evaluate(graph, inputs, MPMATH)[graph.outputs[0]]
 
 
 def reference(problem: Problem) -> Reference:

@@ -26,7 +26,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from .backends import MPMATH, NUMPY
+from .backends import NUMPY
 from .budget import time_budget
 from .errors import DiffkitError, PointError
 from .evaluate import evaluate
@@ -35,6 +35,7 @@ from .limits import DEFAULT_LIMITS, Limits
 from .methods.finite_difference import EPS, default_step
 from .parse import parse, variables_of
 from .point import PointLike, point_from
+from .reference import derivative_value
 from .stencils import Stencil, stencil
 
 COMPLEX_STEP = "complex-step"
@@ -134,15 +135,6 @@ class Sweep:
         return plot_sweep(self, ax=ax)
 
 
-def _derivative_value(expr: sp.Expr, name: str, point: dict[str, float], order: int,
-                      dps: int = 50) -> mpmath.mpf:
-    symbol = next(s for s in expr.free_symbols if s.name == name)
-    graph = build_graph(sp.diff(expr, symbol, order))
-    with mpmath.workdps(dps):
-        inputs = {k: mpmath.mpf(v) for k, v in point.items()}
-        return +evaluate(graph, inputs, MPMATH)[graph.outputs[0]]
-
-
 def sweep(
     expression: str | sp.Expr,
     at: PointLike,
@@ -184,7 +176,7 @@ def sweep(
     x = point[wrt]
     value = float(evaluate(graph, point, NUMPY)[graph.outputs[0]])
     with time_budget(limits.symbolic_seconds, "the sweep's reference"):
-        exact = _derivative_value(expr, wrt, point, order)
+        exact = derivative_value(expr, wrt, point, order)
 
     def f(values: np.ndarray) -> np.ndarray:
         inputs = {k: np.full(values.shape, v, dtype=values.dtype) for k, v in point.items()}
@@ -253,7 +245,7 @@ def _models(expr, wrt, point, order, value, exact, available, chosen, limits):
         if k not in cache:
             try:
                 with time_budget(limits.symbolic_seconds, "the error model"):
-                    cache[k] = float(_derivative_value(expr, wrt, point, k, dps=30))
+                    cache[k] = float(derivative_value(expr, wrt, point, k, dps=30))
             except DiffkitError:
                 cache[k] = None
         return cache[k]

@@ -40,8 +40,32 @@ class Problem:
     expression: sp.Expr
     graph: Graph
     point: dict[str, float]
-    step: float | None = None
+    step: float | str | None = None  # None: the textbook default; "auto": from f
     limits: Limits = DEFAULT_LIMITS
+    noise: float | None = None  # relative noise level of f, if the user knows it
+
+    @cached_property
+    def value(self) -> float:
+        """f at the point, in float64."""
+        from diffkit.evaluate import evaluate
+
+        return float(evaluate(self.graph, self.point, NUMPY)[self.graph.outputs[0]])
+
+    def higher_derivative(self, name: str, order: int) -> float | None:
+        """The exact ∂ᵏf/∂nameᵏ at the point (SymPy, under the symbolic budget), or
+        None when SymPy cannot give it in time.  Step selection reads it."""
+        key = (name, order)
+        cache = self.__dict__.setdefault("_higher", {})
+        if key not in cache:
+            from diffkit.errors import DiffkitError
+            from diffkit.reference import derivative_value
+
+            try:
+                with time_budget(self.limits.symbolic_seconds, "a higher derivative"):
+                    cache[key] = float(derivative_value(self.expression, name, self.point, order, 30))
+            except DiffkitError:
+                cache[key] = None
+        return cache[key]
 
     @property
     def variables(self) -> list[str]:

@@ -46,6 +46,23 @@ def default_step(rule: Stencil, x: float) -> float:
     return EPS ** (1 / (rule.accuracy + rule.derivative)) * max(1.0, abs(x))
 
 
+def auto_step(problem: Problem, name: str, rule: Stencil) -> float:
+    """The step that minimises the rule's error model for this f at this point:
+    h* = (d·B / (p·A))^(1/(p+d)) with A = |c·f^(d+p)(x)| (the exact derivative, from
+    the graph through SymPy) and B = δ·|f(x)|·Σ|wᵢ| (δ = the noise level, at least ε).
+    Where f^(d+p) is 0 or unknown, the default step scaled to the noise level."""
+    x = problem.point[name]
+    p, d = rule.accuracy, rule.derivative
+    delta = max(EPS, problem.noise or 0.0)
+    high = problem.higher_derivative(name, d + p)
+    if not high or not math.isfinite(high):
+        return default_step(rule, x) * (delta / EPS) ** (1 / (p + d))
+    a = abs(float(rule.truncation_constant) * high)
+    b = delta * max(abs(problem.value), 1e-300) * float(rule.roundoff_factor)
+    h = (d * b / (p * a)) ** (1 / (p + d))
+    return max(h, 16 * EPS * max(abs(x), 1e-300))
+
+
 def representable_step(x: float, h: float) -> float:
     """The step the computer really takes from x: ``(x + h) − x``."""
     taken = (x + h) - x
@@ -87,34 +104,53 @@ def combine(m: Any, rule: Stencil, values: dict[int, Any], h: float) -> Any:
 def run_scheme(problem: Problem, method: str) -> MethodResult:
     rule = SCHEMES[method]
     m, counter = problem.counting()
-    steps = {
-        name: representable_step(x, problem.step or default_step(rule, x))
+    auto = problem.step == "auto"
+    wanted = {
+        name: auto_step(problem, name, rule) if auto else problem.step or default_step(rule, x)
         for name, x in problem.point.items()
     }
+    evaluations = 0
+    for attempt in range(40):  # an automatic step that leaves the domain is halved
+        steps = {name: representable_step(x, wanted[name]) for name, x in problem.point.items()}
+        moves, where = _stencil_points(problem, rule, steps)
+        evaluations += len(moves)
+        try:
+            values = f_at(problem, m, moves)
+            break
+        except EvaluationError:
+            if not auto or attempt == 39:
+                raise
+            wanted = {name: h / 2 for name, h in wanted.items()}
+    gradient = {}
+    for name in problem.point:
+        at = {o: values[where[("", 0) if o == 0 else (name, o)]]
+              for o, w in zip(rule.offsets, rule.weights, strict=True) if w}
+        gradient[name] = float(combine(m, rule, at, steps[name]))
+    how = " (chosen from f" + (f", noise {problem.noise:.1e}" if problem.noise else "") + ")"
+    return MethodResult.measured(
+        method,
+        gradient,
+        counter,
+        evaluations,
+        step=steps,
+        notes=[f"step h = {_steps_text(steps)}" + (how if auto else "")],
+    )
+
+
+def _stencil_points(problem: Problem, rule: Stencil, steps: dict[str, float]):
+    """The points a stencil needs for every variable (f(x) itself once), and where
+    each (variable, offset) sits in that list."""
     moves: list[tuple[str, float]] = []
     where: dict[tuple[str, int], int] = {}
     for name, x in problem.point.items():
         for o, w in zip(rule.offsets, rule.weights, strict=True):
             if not w:
                 continue
-            key = ("", 0) if o == 0 else (name, o)  # f(x) itself is shared
+            key = ("", 0) if o == 0 else (name, o)
             if key not in where:
                 where[key] = len(moves)
                 moves.append((name, x + o * steps[name]))
-    values = f_at(problem, m, moves)
-    gradient = {}
-    for name in problem.point:
-        at = {o: values[where[("", 0) if o == 0 else (name, o)]]
-              for o, w in zip(rule.offsets, rule.weights, strict=True) if w}
-        gradient[name] = float(combine(m, rule, at, steps[name]))
-    return MethodResult.measured(
-        method,
-        gradient,
-        counter,
-        len(moves),
-        step=steps,
-        notes=[f"step h = {_steps_text(steps)}"],
-    )
+    return moves, where
 
 
 def _steps_text(steps: dict[str, float]) -> str:
@@ -126,8 +162,9 @@ def _steps_text(steps: dict[str, float]) -> str:
 class _Table:
     """One variable's Richardson table: central differences at h0/2^k, extrapolated."""
 
-    def __init__(self, x: float, h0: float) -> None:
+    def __init__(self, x: float, h0: float, scale: float) -> None:
         self.x, self.h0, self.h = x, h0, h0
+        self.scale = scale  # |f(x)|: sets the round-off floor of every difference
         self.previous: list[Any] = []
         self.best: Any = None
         self.best_error = math.inf
@@ -136,16 +173,19 @@ class _Table:
     def add_row(self, m: Any, central: Any) -> None:
         row = [central]
         k = len(self.previous)
+        roundoff = EPS * self.scale / self.h  # what rounding f leaves in this row
         for j in range(1, k + 1):
             improved = m.add(row[j - 1], m.div(m.sub(row[j - 1], self.previous[j - 1]), 4.0**j - 1))
             row.append(improved)
-            error = max(abs(improved - row[j - 1]), abs(improved - self.previous[j - 1]))
+            error = max(abs(improved - row[j - 1]), abs(improved - self.previous[j - 1]), roundoff)
             if error <= self.best_error:
                 self.best, self.best_error = improved, error
         if k > 0 and abs(row[k] - self.previous[k - 1]) >= 2 * self.best_error:
             self.done = True  # round-off has taken over: the table stops improving
         self.previous = row
         self.h /= 2
+        if self.best is not None and EPS * self.scale / self.h >= self.best_error:
+            self.done = True  # the next row's round-off alone would exceed the best error
 
     def result(self) -> tuple[float, float]:
         if self.best is None:
@@ -153,24 +193,37 @@ class _Table:
         return float(self.best), float(self.best_error)
 
 
+def richardson_start(problem: Problem, name: str, fraction: float = 0.25) -> float:
+    """The first step of the Richardson table: a fraction of the length over which f'
+    changes, L = sqrt(|f'| / |f'''|) (exact values from the graph), so that the table
+    starts where the central difference is already a fair estimate, whatever the
+    scale of f.  0.1*max(1, |x|) where that length is unknown or infinite."""
+    x = problem.point[name]
+    first, third = problem.higher_derivative(name, 1), problem.higher_derivative(name, 3)
+    if first and third and math.isfinite(first) and math.isfinite(third):
+        return fraction * math.sqrt(abs(first) / abs(third))
+    return 0.1 * max(1.0, abs(x))
+
+
 def run_richardson(problem: Problem, levels: int = 10) -> MethodResult:
     m, counter = problem.counting()
     tables: dict[str, _Table] = {}
     evaluations = 0
+    user_step = problem.step if isinstance(problem.step, float) else None
     for name, x in problem.point.items():
-        h = problem.step or 0.1 * max(1.0, abs(x))
+        h = user_step or richardson_start(problem, name)
         # a first step that leaves the domain: try smaller ones (not with a user step)
-        for attempt in range(6):
+        for attempt in range(12):
             h = representable_step(x, h)
             evaluations += 2
             try:
                 first = f_at(problem, m, [(name, x + h), (name, x - h)])
                 break
             except EvaluationError:
-                if problem.step or attempt == 5:
+                if user_step or attempt == 11:
                     raise
                 h /= 8
-        tables[name] = _Table(x, h)
+        tables[name] = _Table(x, h, abs(problem.value))
         tables[name].add_row(m, m.div(m.sub(first[0], first[1]), 2 * h))
     for _level in range(1, levels):
         active = [(name, t) for name, t in tables.items() if not t.done]
@@ -190,6 +243,11 @@ def run_richardson(problem: Problem, levels: int = 10) -> MethodResult:
         estimates.append(estimate)
     steps = {name: t.h0 for name, t in tables.items()}
     estimate = max(estimates)
+    notes = [f"error estimate ±{estimate:.2g}; first step h = {_steps_text(steps)}"]
+    scale = max(abs(v) for v in gradient.values())
+    if not estimate <= UNRELIABLE * max(scale, 1e-300):
+        notes.insert(0, f"unreliable: the error estimate ±{estimate:.2g} is more than "
+                        f"{UNRELIABLE:g} of the value")
     return MethodResult.measured(
         RICHARDSON,
         gradient,
@@ -197,8 +255,12 @@ def run_richardson(problem: Problem, levels: int = 10) -> MethodResult:
         evaluations,
         step=steps,
         error_estimate=estimate,
-        notes=[f"error estimate ±{estimate:.2g}; first step h = {_steps_text(steps)}"],
+        notes=notes,
     )
+
+
+#: an estimate larger than this fraction of the value flags the result as unreliable
+UNRELIABLE = 1e-6
 
 
 EXTENDED = "fd-extended"
