@@ -90,13 +90,20 @@ def read_expression(argument: str) -> str:
               help="The point: 2 for one variable, or x1=2 (repeat --at, or x1=2,x2=5).")
 @click.option("--method", "methods", multiple=True, type=click.Choice(list(METHODS)),
               help="Run only these methods (repeatable).")
-@click.option("--step", type=float, default=None, metavar="H",
-              help="Step for fd-forward/-backward/-central and complex-step; the first "
-                   "step of fd-richardson.  [default: scaled to x, see README]")
+@click.option("--step", default=None, metavar="H|auto",
+              help="Step for fd-forward/-backward/-central and complex-step (the first step "
+                   "of fd-richardson), or 'auto' to choose each rule's step from f.  "
+                   "[default: the textbook step scaled to x, see README]")
+@click.option("--noise", default=None, metavar="DELTA|auto",
+              help="Relative noise level of f (e.g. 1e-10), or 'auto' to estimate it from a "
+                   "difference table; automatic steps grow with it.")
+@click.option("--accuracy", type=click.IntRange(1, 12), default=None, metavar="P",
+              help="Accuracy order of the forward/backward/central rules (central: even).")
 @click.option("--format", "output_format", type=click.Choice(list(FORMATS)),
               default="table", show_default=True, help="How to print the comparison.")
 def compare(expression: str, at: tuple[str, ...], methods: tuple[str, ...],
-            step: float | None, output_format: str) -> None:
+            step: str | None, noise: str | None, accuracy: int | None,
+            output_format: str) -> None:
     """Compare every method's derivative of EXPRESSION at a point.
 
     EXPRESSION uses numbers, variables, + - * / ** (or ^), parentheses, pi, e and
@@ -117,7 +124,8 @@ def compare(expression: str, at: tuple[str, ...], methods: tuple[str, ...],
         raise InputError("no point given: add --at, e.g. --at 2 or --at x=2")
     try:
         text = read_expression(expression)
-        comparison = diffkit.compare(text, list(at), methods or None, step=step)
+        comparison = diffkit.compare(text, list(at), methods or None, step=_number_or_auto(step, "--step"),
+                                     noise=_number_or_auto(noise, "--noise"), accuracy=accuracy)
     except DiffkitError as err:
         raise InputError(err.message) from None
     writer = FORMATS[output_format]
@@ -125,6 +133,15 @@ def compare(expression: str, at: tuple[str, ...], methods: tuple[str, ...],
         render.print_table(comparison)
     else:
         click.echo(writer(comparison), nl=False)
+
+
+def _number_or_auto(text: str | None, option: str) -> float | str | None:
+    if text is None or text == "auto":
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        raise InputError(f"{option} takes a number or 'auto', not '{text[:40]}'") from None
 
 
 @cli.command()

@@ -37,7 +37,9 @@ def time_budget(seconds: float | None, what: str) -> Iterator[None]:
         return
 
     def on_alarm(signum, frame):
-        raise BudgetExceeded(f"{what} took longer than its budget of {seconds:g} s")
+        error = BudgetExceeded(f"{what} took longer than its budget of {seconds:g} s")
+        error.what = what  # so that a handler can tell its own budget from an outer one
+        raise error
 
     outer_remaining, _ = signal.getitimer(signal.ITIMER_REAL)
     outer_handler = signal.getsignal(signal.SIGALRM)

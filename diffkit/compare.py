@@ -19,6 +19,7 @@ import numpy as np
 import sympy as sp
 
 from . import formatting as fmt
+from .backends import NUMPY
 from .budget import time_budget
 from .errors import DiffkitError
 from .evaluate import evaluate, find_kinks, is_finite
@@ -53,6 +54,7 @@ class Comparison:
     derivatives: dict[str, sp.Expr] | None = None
     not_differentiable: list[str] = field(default_factory=list)
     one_sided: dict[str, tuple[float | None, float | None]] | None = None
+    noise: str | None = None
     order: int = 1
 
     @property
@@ -146,6 +148,8 @@ class Comparison:
         elif self.reference_method:
             lines.append(f"reference: {self.reference_method}")
         lines.extend(f"note: {k}" for k in self.not_differentiable)
+        if self.noise:
+            lines.append(f"note: {self.noise}")
         return lines
 
     def rows(self) -> list[dict[str, str]]:
@@ -267,6 +271,26 @@ def _run(method: str, problem: Problem) -> MethodResult:
     return result
 
 
+def _estimate_noise(problem: Problem) -> tuple[float | None, str]:
+    """The relative noise level of f, from a difference table along each variable."""
+    from .noise import estimate_noise
+
+    levels = []
+    for name in problem.point:
+        def along(values, name=name):
+            inputs = {k: np.full(np.shape(values), v) for k, v in problem.point.items()}
+            inputs[name] = values
+            return evaluate(problem.graph, inputs, NUMPY, check=False)[problem.graph.outputs[0]]
+
+        sigma, message = estimate_noise(along, problem.point[name])
+        if sigma is None:
+            return None, f"noise not estimated along {name}: {message}"
+        levels.append(sigma)
+    scale = max(abs(problem.value), 1e-300)
+    delta = max(levels) / scale
+    return delta, f"noise estimated at {delta:.1e} relative to |f| (difference table, 9 points per variable)"
+
+
 def _measure(results: list[MethodResult], ref: dict[str, mpmath.mpf]) -> None:
     with mpmath.workdps(50):
         for r in results:
@@ -301,6 +325,7 @@ def compare(
     *,
     step: float | str | None = None,
     noise: float | str | None = None,
+    accuracy: int | None = None,
     limits: Limits = DEFAULT_LIMITS,
 ) -> Comparison:
     """Differentiate ``expression`` at ``at`` by every method (or those named).
@@ -309,7 +334,8 @@ def compare(
     ``"x1=2,x2=5"``.  ``step`` overrides the finite-difference and complex steps;
     ``step="auto"`` chooses each difference rule's step from f (its error model).
     ``noise`` is the relative noise level of f (or ``"auto"``: estimated from a
-    difference table); the automatic steps grow with it.
+    difference table); the automatic steps grow with it.  ``accuracy`` is the order
+    of the forward, backward and central rules (1, 2, 4, ...; central ones even).
     Bad input raises ``DiffkitError``; a method that cannot answer at this point
     reports its own ``error`` in its row and the other rows still answer.
     """
@@ -324,8 +350,15 @@ def compare(
         isinstance(noise, int | float) and np.isfinite(noise) and 0 <= noise < 1
     ):
         raise DiffkitError(f"the noise level must be a number in [0, 1) or 'auto', not {noise!r}")
+    if accuracy is not None and not (isinstance(accuracy, int) and 1 <= accuracy <= 12):
+        raise DiffkitError(f"the accuracy order must be a whole number from 1 to 12, not {accuracy!r}")
     step = float(step) if isinstance(step, int) else step
-    problem = Problem(expr, build_graph(expr), point, step, limits)
+    problem = Problem(expr, build_graph(expr), point, step, limits, accuracy=accuracy)
+    noise_note = None
+    if noise == "auto":
+        problem.noise, noise_note = _estimate_noise(problem)
+    elif noise is not None:
+        problem.noise = float(noise)
 
     m, counter = problem.counting()
     value, value_error, kinks = None, None, []
@@ -343,6 +376,7 @@ def compare(
         results = [_run(mid, problem) for mid in chosen]
 
     comparison = Comparison(
+        noise=noise_note,
         expression=expression if isinstance(expression, str) else str(expression),
         sympy_expression=expr,
         point=point,

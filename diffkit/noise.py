@@ -34,8 +34,17 @@ def estimate_noise(
         for _ in range(5):
             sigma, message = estimate_noise(f, x, h, points)
             if "too large" not in message:
-                return sigma, message
+                break
             h /= 100
+        # smooth parts of f still in the table shrink with h, noise does not:
+        # keep shrinking while the estimate falls by more than a factor of 4
+        for _ in range(4):
+            if not sigma:
+                break
+            smaller, why = estimate_noise(f, x, h / 100, points)
+            if not smaller or smaller > sigma / 4:
+                break
+            sigma, message, h = smaller, why, h / 100
         return sigma, message
     m = points - 1
     xs = x + (np.arange(points) - m // 2) * h

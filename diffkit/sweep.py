@@ -66,6 +66,7 @@ class Sweep:
     exact: float
     value: float
     best: dict[str, dict[str, float | None]]
+    robust_best: dict[str, dict[str, float | None]]
     optimal_step: dict[str, float | None]
     default_step: dict[str, float]
     default_error: dict[str, float | None]
@@ -92,6 +93,7 @@ class Sweep:
             "errors": {k: clean(v) for k, v in self.errors.items()},
             "error_kind": "absolute",
             "best": self.best,
+            "robust_best": self.robust_best,
             "optimal_step": self.optimal_step,
             "default_step": self.default_step,
             "default_error": self.default_error,
@@ -99,7 +101,7 @@ class Sweep:
 
     def rows(self) -> list[dict[str, Any]]:
         """Per scheme: best error, the step that achieved it, the predicted optimal
-        step, and the error at the default step."""
+        step, the error at the default step, and the optimum of the smoothed curve."""
         return [
             {
                 "scheme": k,
@@ -108,6 +110,7 @@ class Sweep:
                 "predicted optimal step": self.optimal_step[k],
                 "default step": self.default_step[k],
                 "error at default step": self.default_error[k],
+                "smoothed optimum": self.robust_best[k]["step"],
             }
             for k in self.errors
         ]
@@ -200,21 +203,42 @@ def sweep(
             errors[scheme] = np.where(series == 0, np.nan, series)
             default_error[scheme] = float(err[-1]) if np.isfinite(err[-1]) else None
 
-    best = {}
+    best, robust = {}, {}
     for scheme, err in errors.items():
         if np.all(np.isnan(err)):
-            best[scheme] = {"step": None, "error": None}
-        else:
-            i = int(np.nanargmin(err))
-            best[scheme] = {"step": float(hs[i]), "error": float(err[i])}
+            best[scheme] = robust[scheme] = {"step": None, "error": None}
+            continue
+        i = int(np.nanargmin(err))
+        best[scheme] = {"step": float(hs[i]), "error": float(err[i])}
+        smooth = _smoothed(err)
+        if np.all(np.isnan(smooth)):  # too few steps to smooth over
+            robust[scheme] = dict(best[scheme])
+            continue
+        j = int(np.nanargmin(smooth))
+        robust[scheme] = {"step": float(hs[j]), "error": float(10 ** smooth[j])}
     model = _models(expr, wrt, point, order, value, float(exact), available, chosen, limits)
     optimal = {k: _optimal(model.get(k)) for k in chosen}
     return Sweep(
         expression=expression if isinstance(expression, str) else str(expression),
         variable=wrt, point=point, order=order, steps=hs, errors=errors, exact=float(exact),
-        value=value, best=best, optimal_step=optimal, default_step=defaults,
+        value=value, best=best, robust_best=robust, optimal_step=optimal, default_step=defaults,
         default_error=default_error, model=model,
     )
+
+
+def _smoothed(errors: np.ndarray, window: int = 7) -> np.ndarray:
+    """log10 of the errors averaged over neighbouring steps: round-off makes the raw
+    curve jagged, and its lowest point can be a lucky cancellation far from the
+    trade-off's real optimum."""
+    logs = np.log10(errors)
+    half = window // 2
+    out = np.full(len(logs), np.nan)
+    for i in range(len(logs)):
+        part = logs[max(0, i - half) : i + half + 1]
+        part = part[np.isfinite(part)]
+        if len(part) > half:
+            out[i] = part.mean()
+    return out
 
 
 def _estimate(f, x: float, hs: np.ndarray, rule: Stencil | None, order: int,

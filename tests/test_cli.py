@@ -78,7 +78,7 @@ def test_csv_and_markdown_formats():
         (["--bogus"], "No such option"),
         (["compare", "x", "--at", "1", "--method", "magic"], "'magic' is not one of"),
         (["compare", "x", "--at", "1", "--format", "xml"], "'xml' is not one of"),
-        (["compare", "x", "--at", "1", "--step", "abc"], "not a valid float"),
+        (["compare", "x", "--at", "1", "--step", "abc"], "takes a number or 'auto'"),
         (["compare", "x", "--at", "1", "--step", "-1"], "positive"),
         (["compare", "__import__('os').system('echo hacked')", "--at", "1"], "not a valid variable name"),
         (["frobnicate"], "No such command"),

@@ -43,6 +43,7 @@ class Problem:
     step: float | str | None = None  # None: the textbook default; "auto": from f
     limits: Limits = DEFAULT_LIMITS
     noise: float | None = None  # relative noise level of f, if the user knows it
+    accuracy: int | None = None  # accuracy order of the difference rules (None: textbook)
 
     @cached_property
     def value(self) -> float:
@@ -57,12 +58,16 @@ class Problem:
         key = (name, order)
         cache = self.__dict__.setdefault("_higher", {})
         if key not in cache:
-            from diffkit.errors import DiffkitError
+            from diffkit.errors import BudgetExceeded, DiffkitError
             from diffkit.reference import derivative_value
 
             try:
                 with time_budget(self.limits.symbolic_seconds, "a higher derivative"):
                     cache[key] = float(derivative_value(self.expression, name, self.point, order, 30))
+            except BudgetExceeded as err:
+                if getattr(err, "what", None) != "a higher derivative":
+                    raise  # an outer budget (the method's) ran out: not ours to swallow
+                cache[key] = None
             except DiffkitError:
                 cache[key] = None
         return cache[key]

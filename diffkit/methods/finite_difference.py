@@ -32,12 +32,22 @@ from .base import MethodResult, Problem
 
 EPS = float(np.finfo(float).eps)
 
-#: method id → its stencil
+#: method id → its textbook stencil
 SCHEMES: dict[str, Stencil] = {
     "fd-forward": stencil(1, 1, "forward"),
     "fd-backward": stencil(1, 1, "backward"),
     "fd-central": stencil(1, 2),
 }
+_KINDS = {"fd-forward": "forward", "fd-backward": "backward", "fd-central": "central"}
+
+
+def rule_for(method: str, accuracy: int | None) -> Stencil:
+    """The method's stencil at the requested accuracy order (the textbook one if None)."""
+    if accuracy is None:
+        return SCHEMES[method]
+    if method == "fd-central" and accuracy % 2:
+        raise EvaluationError(f"central differences have an even accuracy order, not {accuracy}")
+    return stencil(1, accuracy, _KINDS[method])
 RICHARDSON = "fd-richardson"
 
 
@@ -102,7 +112,7 @@ def combine(m: Any, rule: Stencil, values: dict[int, Any], h: float) -> Any:
 
 
 def run_scheme(problem: Problem, method: str) -> MethodResult:
-    rule = SCHEMES[method]
+    rule = rule_for(method, problem.accuracy)
     m, counter = problem.counting()
     auto = problem.step == "auto"
     wanted = {
@@ -127,13 +137,15 @@ def run_scheme(problem: Problem, method: str) -> MethodResult:
               for o, w in zip(rule.offsets, rule.weights, strict=True) if w}
         gradient[name] = float(combine(m, rule, at, steps[name]))
     how = " (chosen from f" + (f", noise {problem.noise:.1e}" if problem.noise else "") + ")"
+    if problem.accuracy is not None:
+        how += f"; {len(moves)} points, accuracy O(h^{rule.accuracy})"
     return MethodResult.measured(
         method,
         gradient,
         counter,
         evaluations,
         step=steps,
-        notes=[f"step h = {_steps_text(steps)}" + (how if auto else "")],
+        notes=[f"step h = {_steps_text(steps)}" + (how if auto or problem.accuracy else "")],
     )
 
 

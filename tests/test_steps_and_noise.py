@@ -1,0 +1,77 @@
+"""Steps chosen from f, noise levels, accuracy orders and Richardson's honesty."""
+
+import numpy as np
+import pytest
+
+import diffkit
+from diffkit.noise import estimate_noise
+
+
+def hashed_noise(x):
+    """A deterministic stand-in for solver noise in [-1, 1), decorrelated between floats."""
+    return (np.sin(np.asarray(x, float) * 1e9 + 12345.678) * 43758.5453) % 1 * 2 - 1
+
+
+@pytest.mark.parametrize("delta", [1e-12, 1e-10, 1e-8, 1e-6])
+def test_the_difference_table_recovers_the_noise_level(delta):
+    sigma, _ = estimate_noise(lambda x: np.exp(x) * (1 + delta * hashed_noise(x)), 1.0)
+    # uniform noise in [-1, 1) has standard deviation 1/sqrt(3)
+    expected = np.exp(1.0) * delta / np.sqrt(3)
+    assert expected / 3 < sigma < expected * 3
+
+
+def test_a_smooth_function_shows_only_rounding_noise():
+    sigma, _ = estimate_noise(np.exp, 1.0)
+    assert sigma < 1e-14
+
+
+@pytest.mark.parametrize(
+    ("text", "at"),
+    [("exp(x)", 30), ("sin(1000*x)", 1), ("tanh(1e8*x)", 1e-8), ("sin(x)", 1e8),
+     ("1/(x-1.0001)", 1), ("log(x)", 1e-8)],
+)
+def test_automatic_steps_rescue_badly_scaled_functions(text, at):
+    default = diffkit.compare(text, at, methods=["fd-central"]).result("fd-central")
+    auto = diffkit.compare(text, at, methods=["fd-central"], step="auto").result("fd-central")
+    assert auto.rel_error < 1e-8
+    assert default.error is not None or default.rel_error > 10 * auto.rel_error
+    assert "chosen from f" in auto.notes[0]
+
+
+def test_the_automatic_central_step_is_within_10x_of_the_best_in_the_sweep():
+    for text, at in [("sin(x)*exp(x)", 1), ("atan(x)", 0.5), ("exp(2*x**3+4)", 0.5)]:
+        step = diffkit.compare(text, at, methods=["fd-central"], step="auto").result("fd-central").step["x"]
+        best = diffkit.sweep(text, at, schemes=["fd-central"]).robust_best["fd-central"]
+        assert best["step"] / 10 < step < best["step"] * 10
+
+
+def test_a_known_noise_level_makes_the_steps_larger():
+    quiet = diffkit.compare("exp(x)", 1, methods=["fd-central"], step="auto").result("fd-central")
+    noisy = diffkit.compare("exp(x)", 1, methods=["fd-central"], step="auto", noise=1e-8).result("fd-central")
+    assert noisy.step["x"] == pytest.approx(quiet.step["x"] * (1e-8 / np.finfo(float).eps) ** (1 / 3), rel=1e-6)
+
+
+def test_noise_auto_is_reported():
+    c = diffkit.compare("sin(1000*x)", 1, methods=["fd-central"], step="auto", noise="auto")
+    assert "noise estimated" in c.noise
+    assert c.result("fd-central").rel_error < 1e-8
+
+
+def test_accuracy_orders_of_the_difference_rules():
+    c = diffkit.compare("sin(x)", 1, methods=["fd-central", "fd-forward"], accuracy=4)
+    assert c.result("fd-central").rel_error < 1e-12
+    assert c.result("fd-central").evaluations == 4
+    assert c.result("fd-forward").evaluations == 5
+    odd = diffkit.compare("sin(x)", 1, methods=["fd-central"], accuracy=3)
+    assert "even" in odd.result("fd-central").error
+
+
+@pytest.mark.parametrize(
+    ("text", "at"),
+    [("sin(x)", 1), ("exp(x)", 30), ("sin(1000*x)", 1), ("tanh(1e8*x)", 1e-8), ("sin(x)", 1e8),
+     ("1/(x-1.0001)", 1), ("sqrt(x)", 1e-6), ("log(x)", 1e-8), ("5*x/sin(x)", 1.2)],
+)
+def test_richardsons_error_estimate_covers_the_true_error(text, at):
+    r = diffkit.compare(text, at, methods=["fd-richardson"]).result("fd-richardson")
+    assert r.abs_error <= r.error_estimate
+    assert r.rel_error < 1e-10
