@@ -172,31 +172,40 @@ def _steps_text(steps: dict[str, float]) -> str:
 
 
 class _Table:
-    """One variable's Richardson table: central differences at h0/2^k, extrapolated."""
+    """One variable's Richardson table: central differences at h0/2^k, extrapolated.
 
-    def __init__(self, x: float, h0: float, scale: float) -> None:
+    The central difference for the first or second derivative has an error series
+    in even powers of h, so each column cancels one more: T[k][j] = T[k][j-1] +
+    (T[k][j-1] − T[k-1][j-1]) / (4^j − 1)."""
+
+    def __init__(self, x: float, h0: float, scale: float, derivative: int) -> None:
         self.x, self.h0, self.h = x, h0, h0
-        self.scale = scale  # |f(x)|: sets the round-off floor of every difference
+        self.derivative = derivative
+        # round-off in a row: eps·|f|·Σ|w|/h^d, Σ|w| = 1 for f' (weights ±1/2), 4 for f''
+        self.noise = EPS * scale * (1 if derivative == 1 else 4)
         self.previous: list[Any] = []
         self.best: Any = None
         self.best_error = math.inf
         self.done = False
 
+    def roundoff(self, h: float) -> float:
+        return self.noise / h**self.derivative
+
     def add_row(self, m: Any, central: Any) -> None:
         row = [central]
         k = len(self.previous)
-        roundoff = EPS * self.scale / self.h  # what rounding f leaves in this row
+        roundoff = self.roundoff(self.h)
         for j in range(1, k + 1):
             improved = m.add(row[j - 1], m.div(m.sub(row[j - 1], self.previous[j - 1]), 4.0**j - 1))
             row.append(improved)
             error = max(abs(improved - row[j - 1]), abs(improved - self.previous[j - 1]), roundoff)
             if error <= self.best_error:
                 self.best, self.best_error = improved, error
-        if k > 0 and abs(row[k] - self.previous[k - 1]) >= 2 * self.best_error:
+        if k > 1 and abs(row[k] - self.previous[k - 1]) >= 2 * self.best_error:
             self.done = True  # round-off has taken over: the table stops improving
         self.previous = row
         self.h /= 2
-        if self.best is not None and EPS * self.scale / self.h >= self.best_error:
+        if self.best is not None and self.roundoff(self.h) >= self.best_error:
             self.done = True  # the next row's round-off alone would exceed the best error
 
     def result(self) -> tuple[float, float]:
@@ -205,25 +214,42 @@ class _Table:
         return float(self.best), float(self.best_error)
 
 
-def richardson_start(problem: Problem, name: str, fraction: float = 0.25) -> float:
-    """The first step of the Richardson table: a fraction of the length over which f'
-    changes, L = sqrt(|f'| / |f'''|) (exact values from the graph), so that the table
-    starts where the central difference is already a fair estimate, whatever the
-    scale of f.  0.1*max(1, |x|) where that length is unknown or infinite."""
+def richardson_start(problem: Problem, name: str, derivative: int = 1,
+                     fraction: float = 0.25) -> float:
+    """The first step of the Richardson table: a fraction of the length over which the
+    derivative changes, L = min over k = 2, 4 of (|f^(d)| / |f^(d+k)|)^(1/k) (exact
+    values from the graph),
+    so that the table starts where the central difference is already a fair
+    estimate, whatever the scale of f.  0.1*max(1, |x|) where L is unknown."""
     x = problem.point[name]
-    first, third = problem.higher_derivative(name, 1), problem.higher_derivative(name, 3)
-    if first and third and math.isfinite(first) and math.isfinite(third):
-        return fraction * math.sqrt(abs(first) / abs(third))
-    return 0.1 * max(1.0, abs(x))
+    low = problem.higher_derivative(name, derivative)
+    lengths = []
+    for k in (2, 4):  # f^(d+2) alone can vanish at the point by coincidence
+        high = problem.higher_derivative(name, derivative + k)
+        if low and high and math.isfinite(low) and math.isfinite(high):
+            lengths.append((abs(low) / abs(high)) ** (1 / k))
+    return fraction * min(lengths) if lengths else 0.1 * max(1.0, abs(x))
 
 
-def run_richardson(problem: Problem, levels: int = 10) -> MethodResult:
+def _central(m: Any, derivative: int, plus: Any, minus: Any, centre: Any, h: float) -> Any:
+    if derivative == 1:
+        return m.div(m.sub(plus, minus), 2 * h)
+    return m.div(m.add(m.sub(plus, m.mul(2.0, centre)), minus), h * h)
+
+
+def run_richardson(problem: Problem, levels: int = 10, derivative: int = 1) -> MethodResult:
+    """Richardson extrapolation of central differences for f' (or f'' with
+    ``derivative=2``), with an error estimate that includes the round-off floor."""
     m, counter = problem.counting()
     tables: dict[str, _Table] = {}
     evaluations = 0
+    centre = None
+    if derivative == 2:
+        centre = f_at(problem, m, [(next(iter(problem.point)), next(iter(problem.point.values())))])[0]
+        evaluations += 1
     user_step = problem.step if isinstance(problem.step, float) else None
     for name, x in problem.point.items():
-        h = user_step or richardson_start(problem, name)
+        h = user_step or richardson_start(problem, name, derivative)
         # a first step that leaves the domain: try smaller ones (not with a user step)
         for attempt in range(12):
             h = representable_step(x, h)
@@ -235,8 +261,8 @@ def run_richardson(problem: Problem, levels: int = 10) -> MethodResult:
                 if user_step or attempt == 11:
                     raise
                 h /= 8
-        tables[name] = _Table(x, h, abs(problem.value))
-        tables[name].add_row(m, m.div(m.sub(first[0], first[1]), 2 * h))
+        tables[name] = _Table(x, h, abs(problem.value), derivative)
+        tables[name].add_row(m, _central(m, derivative, first[0], first[1], centre, h))
     for _level in range(1, levels):
         active = [(name, t) for name, t in tables.items() if not t.done]
         if not active:
@@ -248,7 +274,7 @@ def run_richardson(problem: Problem, levels: int = 10) -> MethodResult:
         values = f_at(problem, m, moves)
         evaluations += len(moves)
         for i, (_, t) in enumerate(active):
-            t.add_row(m, m.div(m.sub(values[2 * i], values[2 * i + 1]), 2 * t.h))
+            t.add_row(m, _central(m, derivative, values[2 * i], values[2 * i + 1], centre, t.h))
     gradient, estimates = {}, []
     for name, t in tables.items():
         gradient[name], estimate = t.result()
