@@ -99,10 +99,12 @@ def read_expression(argument: str) -> str:
                    "difference table; automatic steps grow with it.")
 @click.option("--accuracy", type=click.IntRange(1, 12), default=None, metavar="P",
               help="Accuracy order of the forward/backward/central rules (central: even).")
+@click.option("--order", type=click.IntRange(1, 2), default=1, show_default=True,
+              help="1: the gradient; 2: pure second derivatives.")
 @click.option("--format", "output_format", type=click.Choice(list(FORMATS)),
               default="table", show_default=True, help="How to print the comparison.")
 def compare(expression: str, at: tuple[str, ...], methods: tuple[str, ...],
-            step: str | None, noise: str | None, accuracy: int | None,
+            step: str | None, noise: str | None, accuracy: int | None, order: int,
             output_format: str) -> None:
     """Compare every method's derivative of EXPRESSION at a point.
 
@@ -125,7 +127,8 @@ def compare(expression: str, at: tuple[str, ...], methods: tuple[str, ...],
     try:
         text = read_expression(expression)
         comparison = diffkit.compare(text, list(at), methods or None, step=_number_or_auto(step, "--step"),
-                                     noise=_number_or_auto(noise, "--noise"), accuracy=accuracy)
+                                     noise=_number_or_auto(noise, "--noise"), accuracy=accuracy,
+                                     order=order)
     except DiffkitError as err:
         raise InputError(err.message) from None
     writer = FORMATS[output_format]

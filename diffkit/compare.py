@@ -131,7 +131,10 @@ class Comparison:
             lines.append(f"f cannot be evaluated here: {self.value_error}")
         for name in self.variables:
             formula = str(self.derivatives[name]) if self.derivatives else "?"
-            label = "f'" if len(self.variables) == 1 else f"∂f/∂{name}"
+            if self.order == 1:
+                label = "f'" if len(self.variables) == 1 else f"∂f/∂{name}"
+            else:
+                label = "f''" if len(self.variables) == 1 else f"∂²f/∂{name}²"
             if self.reference is not None:
                 exact = fmt.number(self.reference[name])
             elif self.one_sided is not None:
@@ -326,6 +329,7 @@ def compare(
     step: float | str | None = None,
     noise: float | str | None = None,
     accuracy: int | None = None,
+    order: int = 1,
     limits: Limits = DEFAULT_LIMITS,
 ) -> Comparison:
     """Differentiate ``expression`` at ``at`` by every method (or those named).
@@ -336,6 +340,8 @@ def compare(
     ``noise`` is the relative noise level of f (or ``"auto"``: estimated from a
     difference table); the automatic steps grow with it.  ``accuracy`` is the order
     of the forward, backward and central rules (1, 2, 4, ...; central ones even).
+    ``order=2`` compares pure second derivatives ∂²f/∂xᵢ² (forward and reverse mode
+    say in their rows that they do not compute them yet).
     Bad input raises ``DiffkitError``; a method that cannot answer at this point
     reports its own ``error`` in its row and the other rows still answer.
     """
@@ -353,7 +359,10 @@ def compare(
     if accuracy is not None and not (isinstance(accuracy, int) and 1 <= accuracy <= 12):
         raise DiffkitError(f"the accuracy order must be a whole number from 1 to 12, not {accuracy!r}")
     step = float(step) if isinstance(step, int) else step
-    problem = Problem(expr, build_graph(expr), point, step, limits, accuracy=accuracy)
+    if order not in (1, 2):
+        raise DiffkitError(f"the derivative order must be 1 or 2, not {order!r}")
+    problem = Problem(expr, build_graph(expr), point, step, limits, accuracy=accuracy,
+                      order=order)
     noise_note = None
     if noise == "auto":
         problem.noise, noise_note = _estimate_noise(problem)
@@ -377,6 +386,7 @@ def compare(
 
     comparison = Comparison(
         noise=noise_note,
+        order=order,
         expression=expression if isinstance(expression, str) else str(expression),
         sympy_expression=expr,
         point=point,
@@ -393,6 +403,9 @@ def compare(
         comparison.reference_error = err.message
     if value_error:
         comparison.reference_error = f"f cannot be evaluated at this point in float64 ({value_error})"
+        return comparison
+    if kinks and order != 1:
+        comparison.reference_error = "not differentiable at this point"
         return comparison
     if kinks:
         sides = one_sided(problem.graph, point)

@@ -75,3 +75,33 @@ def test_richardsons_error_estimate_covers_the_true_error(text, at):
     r = diffkit.compare(text, at, methods=["fd-richardson"]).result("fd-richardson")
     assert r.abs_error <= r.error_estimate
     assert r.rel_error < 1e-10
+
+
+def test_second_derivatives_by_every_method_that_computes_them():
+    import mpmath
+
+    c = diffkit.compare("x**4*sin(x)", at=1.3, order=2)
+    with mpmath.workdps(40):
+        x = mpmath.mpf(1.3)
+        exact = 12 * x**2 * mpmath.sin(x) + 8 * x**3 * mpmath.cos(x) - x**4 * mpmath.sin(x)
+    assert c.reference["x"] == pytest.approx(float(exact), rel=1e-15)
+    bounds = {"symbolic": 1e-14, "fd-extended": 1e-14, "fd-richardson": 1e-10,
+              "fd-central": 1e-6, "complex-step": 1e-6, "fd-forward": 1e-3, "fd-backward": 1e-3}
+    for method, bound in bounds.items():
+        assert c.result(method).rel_error < bound, method
+    assert "first derivatives only" in c.result("forward-mode").error
+    assert "first derivatives only" in c.result("reverse-mode").error
+    assert c.to_dict()["order"] == 2
+
+
+def test_pure_second_partials_of_two_variables():
+    c = diffkit.compare("x1**2*exp(x2)", at="x1=1,x2=0.5", order=2, methods=["symbolic", "fd-richardson"])
+    assert c.reference["x1"] == pytest.approx(2 * np.exp(0.5), rel=1e-15)
+    assert c.reference["x2"] == pytest.approx(np.exp(0.5), rel=1e-15)
+    assert c.result("fd-richardson").rel_error < 1e-10
+
+
+def test_richardson_second_derivative_estimate_covers_its_error():
+    for text, at in [("sin(1000*x)", 1), ("tanh(1e8*x)", 1e-8), ("x**4*sin(x)", 1), ("exp(x)", 30)]:
+        r = diffkit.compare(text, at, methods=["fd-richardson"], order=2).result("fd-richardson")
+        assert r.abs_error <= r.error_estimate, text

@@ -44,6 +44,14 @@ class Problem:
     limits: Limits = DEFAULT_LIMITS
     noise: float | None = None  # relative noise level of f, if the user knows it
     accuracy: int | None = None  # accuracy order of the difference rules (None: textbook)
+    order: int = 1  # the derivative: 1 (gradient) or 2 (pure second partials)
+
+    def require_first_order(self, method: str, how: str) -> None:
+        """Refuse a second derivative in a method that does not compute one yet."""
+        if self.order != 1:
+            from diffkit.errors import EvaluationError
+
+            raise EvaluationError(f"{method} computes first derivatives only; {how}")
 
     @cached_property
     def value(self) -> float:
@@ -81,7 +89,9 @@ class Problem:
         try:
             with time_budget(self.limits.symbolic_seconds, "symbolic differentiation"):
                 symbols = {s.name: s for s in self.expression.free_symbols}
-                derivatives = [sp.diff(self.expression, symbols[v]) for v in self.variables]
+                derivatives = [
+                    sp.diff(self.expression, symbols[v], self.order) for v in self.variables
+                ]
                 shared = build_graph(derivatives)
                 size = {"tree": shared.tree_op_count, "graph": shared.op_count, "cse": None}
                 if shared.op_count > CSE_MAX_OPS:

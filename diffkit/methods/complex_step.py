@@ -1,4 +1,5 @@
-"""``complex-step``: f'(x) = Im f(x + ih) / h for an analytic f.
+"""``complex-step``: f'(x) = Im f(x + ih) / h for an analytic f (and, for f'',
+2·(f(x) − Re f(x + ih)) / h², which has a subtraction again).
 
 No subtraction, so no cancellation: h can be tiny (default 1e-20·max(|x|, 1e-100))
 and the result is exact to rounding.  One complex evaluation per variable.  Needs a
@@ -13,7 +14,7 @@ from diffkit.errors import NotAnalyticError
 from diffkit.primitives import PRIMITIVES
 
 from .base import MethodResult, Problem
-from .finite_difference import f_at
+from .finite_difference import EPS, f_at
 
 ID = "complex-step"
 
@@ -26,9 +27,18 @@ def run(problem: Problem) -> MethodResult:
             "is not: use another method"
         )
     m, counter = problem.counting()
-    steps = {name: problem.step or 1e-20 * max(abs(x), 1e-100) for name, x in problem.point.items()}
+    user = problem.step if isinstance(problem.step, float) else None
+    if problem.order == 1:
+        steps = {name: user or 1e-20 * max(abs(x), 1e-100) for name, x in problem.point.items()}
+    else:  # 2(f(x) − Re f(x+ih))/h²: a subtraction again, so a larger step
+        steps = {name: user or EPS**0.25 * max(1.0, abs(x)) for name, x in problem.point.items()}
     values = f_at(problem, m, [(name, complex(x, steps[name])) for name, x in problem.point.items()])
-    gradient = {name: float(np.imag(v)) / steps[name] for name, v in zip(problem.point, values, strict=True)}
+    if problem.order == 1:
+        gradient = {name: float(np.imag(v)) / steps[name]
+                    for name, v in zip(problem.point, values, strict=True)}
+    else:
+        gradient = {name: 2 * (problem.value - float(np.real(v))) / steps[name] ** 2
+                    for name, v in zip(problem.point, values, strict=True)}
     return MethodResult.measured(
         ID,
         gradient,

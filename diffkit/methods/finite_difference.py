@@ -41,13 +41,16 @@ SCHEMES: dict[str, Stencil] = {
 _KINDS = {"fd-forward": "forward", "fd-backward": "backward", "fd-central": "central"}
 
 
-def rule_for(method: str, accuracy: int | None) -> Stencil:
-    """The method's stencil at the requested accuracy order (the textbook one if None)."""
-    if accuracy is None:
+def rule_for(method: str, accuracy: int | None, derivative: int = 1) -> Stencil:
+    """The method's stencil for the derivative order, at the requested accuracy order
+    (the textbook one if None: 1 for one-sided rules, 2 for central ones)."""
+    if accuracy is None and derivative == 1:
         return SCHEMES[method]
-    if method == "fd-central" and accuracy % 2:
+    if method == "fd-central" and accuracy is not None and accuracy % 2:
         raise EvaluationError(f"central differences have an even accuracy order, not {accuracy}")
-    return stencil(1, accuracy, _KINDS[method])
+    if accuracy is None:
+        accuracy = 2 if method == "fd-central" else 1
+    return stencil(derivative, accuracy, _KINDS[method])
 RICHARDSON = "fd-richardson"
 
 
@@ -112,7 +115,7 @@ def combine(m: Any, rule: Stencil, values: dict[int, Any], h: float) -> Any:
 
 
 def run_scheme(problem: Problem, method: str) -> MethodResult:
-    rule = rule_for(method, problem.accuracy)
+    rule = rule_for(method, problem.accuracy, problem.order)
     m, counter = problem.counting()
     auto = problem.step == "auto"
     wanted = {
@@ -237,9 +240,11 @@ def _central(m: Any, derivative: int, plus: Any, minus: Any, centre: Any, h: flo
     return m.div(m.add(m.sub(plus, m.mul(2.0, centre)), minus), h * h)
 
 
-def run_richardson(problem: Problem, levels: int = 10, derivative: int = 1) -> MethodResult:
+def run_richardson(problem: Problem, levels: int = 10, derivative: int | None = None) -> MethodResult:
     """Richardson extrapolation of central differences for f' (or f'' with
-    ``derivative=2``), with an error estimate that includes the round-off floor."""
+    ``derivative=2``; the problem's order by default), with an error estimate that
+    includes the round-off floor."""
+    derivative = problem.order if derivative is None else derivative
     m, counter = problem.counting()
     tables: dict[str, _Table] = {}
     evaluations = 0
@@ -322,20 +327,22 @@ def run_extended(problem: Problem) -> MethodResult:
     out = problem.graph.outputs[0]
     with mpmath.workdps(EXTENDED_DIGITS):
         base = {k: mpmath.mpf(v) for k, v in problem.point.items()}
+        centre = evaluate(problem.graph, base, m)[out] if problem.order == 2 else None
         for name in problem.point:
-            h = mpmath.mpf(1e-20) * max(abs(base[name]), mpmath.mpf(1e-100))
+            scale = max(abs(base[name]), mpmath.mpf(1e-100))
+            h = mpmath.mpf(1e-20 if problem.order == 1 else 1e-12) * scale
             values = []
             for sign in (1, -1):
                 moved = dict(base)
                 moved[name] = base[name] + sign * h
                 values.append(evaluate(problem.graph, moved, m)[out])
-            gradient[name] = float(m.div(m.sub(values[0], values[1]), 2 * h))
+            gradient[name] = float(_central(m, problem.order, values[0], values[1], centre, h))
             steps[name] = float(h)
     return MethodResult.measured(
         EXTENDED,
         gradient,
         counter,
-        2 * len(problem.point),
+        2 * len(problem.point) + (problem.order == 2),
         step=steps,
         notes=[f"{EXTENDED_DIGITS}-digit arithmetic; step h = {_steps_text(steps)}"],
     )

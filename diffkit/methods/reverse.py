@@ -41,6 +41,7 @@ def adjoints(graph: Graph, values: list[Any], m: Any, output: int, seed: Any = 1
 
 
 def run(problem: Problem) -> MethodResult:
+    problem.require_first_order(ID, "second derivatives by reverse mode need forward-over-reverse (not built yet)")
     m, counter = problem.counting()
     graph = problem.graph
     values = evaluate(graph, problem.point, m)

@@ -44,7 +44,7 @@ def run(problem: Problem) -> MethodResult:
 
 
 def _size_note(size: dict[str, int | None]) -> str:
-    note = f"f' has {size['tree']} ops as printed, {size['graph']} as a shared graph"
+    note = f"the derivative has {size['tree']} ops as printed, {size['graph']} as a shared graph"
     if size["cse"] is not None:
         note += f", {size['cse']} after CSE"
     return note
