@@ -155,6 +155,28 @@ def timed(fn, text: str, x: float, repeats: int = 5) -> float:
     return statistics.median(times)
 
 
+def step_table() -> None:
+    """fd-central's step against the best step of the sweep (its smoothed optimum)."""
+    print("### fd-central: the step it takes against the sweep's best step (regular cases)\n")
+    print("| case | textbook step | automatic step | sweep's best step (smoothed) | "
+          "textbook / best | automatic / best |")
+    print("|---|---:|---:|---:|---:|---:|")
+    worst = 1.0
+    for text, x, kind in CASES:
+        if kind != "regular":
+            continue
+        best = diffkit.sweep(text, x, schemes=["fd-central"]).robust_best["fd-central"]["step"]
+        steps = []
+        for step in (None, "auto"):
+            r = diffkit.compare(text, x, methods=["fd-central"], step=step).result("fd-central")
+            steps.append(r.step["x"])
+        ratios = [h / best for h in steps]
+        worst = max([worst, *[max(q, 1 / q) for q in ratios]])
+        print(f"| `{text}` at {x:g} | {steps[0]:.2e} | {steps[1]:.2e} | {best:.2e} | "
+              f"{ratios[0]:.2f} | {ratios[1]:.2f} |")
+    print(f"\nfurthest from the best step: a factor of {worst:.1f} (bar: 10)\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", action="store_true", help="also print every case")
@@ -204,6 +226,7 @@ def main() -> None:
             for i, (text, x, kind) in enumerate(CASES):
                 print(f"| `{text}` at {x:g} ({kind}) | " + " | ".join(per_case[n][i] for n in names) + " |")
             print()
+    step_table()
 
 
 if __name__ == "__main__":
