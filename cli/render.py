@@ -105,3 +105,5 @@ def print_sweep_table(result) -> None:
         table.add_row(Text(row["scheme"]), *[Text("—" if row[c] is None else f"{row[c]:.2e}")
                                              for c in columns[1:]])
     console.print(table)
+    for scheme, why in result.refused.items():
+        console.print(Text(f"{scheme} not run: {why}"))

@@ -31,6 +31,8 @@ def plot_sweep(sweep: Any, ax: Any = None) -> Any:
     hs = sweep.steps
     fine = np.logspace(np.log10(hs.min()), np.log10(hs.max()), 400)
     for scheme, errors in sweep.errors.items():
+        if scheme in sweep.refused:
+            continue
         colour = COLOURS.get(scheme)
         ax.loglog(hs, errors, "-", color=colour, lw=1.6, label=scheme)
         model = sweep.model_error(scheme, fine)

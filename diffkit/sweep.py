@@ -29,12 +29,13 @@ import sympy as sp
 from .backends import NUMPY
 from .budget import time_budget
 from .errors import DiffkitError, PointError
-from .evaluate import evaluate
+from .evaluate import evaluate, find_kinks
 from .graph import build_graph
 from .limits import DEFAULT_LIMITS, Limits
 from .methods.finite_difference import EPS, default_step
 from .parse import parse, variables_of
 from .point import PointLike, point_from
+from .primitives import PRIMITIVES
 from .reference import derivative_value
 from .stencils import Stencil, stencil
 
@@ -71,6 +72,7 @@ class Sweep:
     default_step: dict[str, float]
     default_error: dict[str, float | None]
     model: dict[str, tuple[float, int, float, int] | None] = field(default_factory=dict)
+    refused: dict[str, str] = field(default_factory=dict)  # scheme → why it was not run
 
     def model_error(self, scheme: str, steps: np.ndarray) -> np.ndarray | None:
         """The error model A·hᵖ + B/hᵈ (or A·h² with the ε floor for the complex step)."""
@@ -97,6 +99,7 @@ class Sweep:
             "optimal_step": self.optimal_step,
             "default_step": self.default_step,
             "default_error": self.default_error,
+            "refused": dict(self.refused),
         }
 
     def rows(self) -> list[dict[str, Any]]:
@@ -177,7 +180,18 @@ def sweep(
 
     graph = build_graph(expr)
     x = point[wrt]
-    value = float(evaluate(graph, point, NUMPY)[graph.outputs[0]])
+    values = evaluate(graph, point, NUMPY)
+    value = float(values[graph.outputs[0]])
+    kinks = find_kinks(graph, values)
+    if kinks:
+        raise DiffkitError(f"f is not differentiable here ({kinks[0].primitive} at {kinks[0].at}): "
+                           "a sweep needs a derivative to measure errors against")
+    refused: dict[str, str] = {}
+    not_analytic = sorted({n.op for n in graph.nodes
+                           if n.op in PRIMITIVES and not PRIMITIVES[n.op].analytic})
+    if COMPLEX_STEP in chosen and not_analytic:
+        refused[COMPLEX_STEP] = (f"the complex step needs an analytic function, and "
+                                 f"{', '.join(not_analytic)} is not")
     with time_budget(limits.symbolic_seconds, "the sweep's reference"):
         exact = derivative_value(expr, wrt, point, order)
 
@@ -195,6 +209,10 @@ def sweep(
     default_error: dict[str, float | None] = {}
     with mpmath.workdps(50):
         for scheme in chosen:
+            if scheme in refused:
+                errors[scheme] = np.full(len(hs), np.nan)
+                default_error[scheme] = None
+                continue
             all_steps = np.append(hs, defaults[scheme])
             estimate = _estimate(f, x, all_steps, available[scheme], order, value)
             err = np.array([float(abs(mpmath.mpf(float(e)) - exact)) if np.isfinite(e) else np.nan
@@ -216,13 +234,14 @@ def sweep(
             continue
         j = int(np.nanargmin(smooth))
         robust[scheme] = {"step": float(hs[j]), "error": float(10 ** smooth[j])}
-    model = _models(expr, wrt, point, order, value, float(exact), available, chosen, limits)
+    model = _models(expr, wrt, point, order, value, float(exact), available,
+                    [k for k in chosen if k not in refused], limits)
     optimal = {k: _optimal(model.get(k)) for k in chosen}
     return Sweep(
         expression=expression if isinstance(expression, str) else str(expression),
         variable=wrt, point=point, order=order, steps=hs, errors=errors, exact=float(exact),
         value=value, best=best, robust_best=robust, optimal_step=optimal, default_step=defaults,
-        default_error=default_error, model=model,
+        default_error=default_error, model=model, refused=refused,
     )
 
 

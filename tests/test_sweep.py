@@ -92,3 +92,12 @@ def test_import_diffkit_does_not_load_matplotlib_until_a_plot_is_asked_for():
             "print('matplotlib' in sys.modules); s.plot(); print('matplotlib.pyplot' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "False"]
+
+
+def test_the_sweep_refuses_a_kink_and_a_complex_step_on_a_non_analytic_function():
+    with pytest.raises(diffkit.DiffkitError, match="not differentiable"):
+        diffkit.sweep("abs(x)", at=0)
+    s = diffkit.sweep("abs(x) + x**2", at=0.5)
+    assert "analytic" in s.refused["complex-step"]
+    assert all(e is None for e in s.to_dict()["errors"]["complex-step"])
+    assert s.best["fd-central"]["error"] < 1e-9
