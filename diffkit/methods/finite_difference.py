@@ -62,7 +62,8 @@ def default_step(rule: Stencil, x: float) -> float:
 def auto_step(problem: Problem, name: str, rule: Stencil) -> float:
     """The step that minimises the rule's error model for this f at this point:
     h* = (d·B / (p·A))^(1/(p+d)) with A = |c·f^(d+p)(x)| (the exact derivative, from
-    the graph through SymPy) and B = δ·|f(x)|·Σ|wᵢ| (δ = the noise level, at least ε).
+    nested dual numbers on the graph) and B = δ·|f(x)|·Σ|wᵢ| (δ = the noise level,
+    at least ε).
     Where f^(d+p) is 0 or unknown, the default step scaled to the noise level."""
     x = problem.point[name]
     p, d = rule.accuracy, rule.derivative
@@ -220,8 +221,8 @@ class _Table:
 def richardson_start(problem: Problem, name: str, derivative: int = 1,
                      fraction: float = 0.25) -> float:
     """The first step of the Richardson table: a fraction of the length over which the
-    derivative changes, L = min over k = 2, 4 of (|f^(d)| / |f^(d+k)|)^(1/k) (exact
-    values from the graph),
+    derivative changes, L = min over k = 2, 4 of (|f^(d)| / |f^(d+k)|)^(1/k) (values
+    from nested dual numbers on the graph; (|f| / |f^(d)|)^(1/d) where those overflow),
     so that the table starts where the central difference is already a fair
     estimate, whatever the scale of f.  0.1*max(1, |x|) where L is unknown."""
     x = problem.point[name]
@@ -231,6 +232,13 @@ def richardson_start(problem: Problem, name: str, derivative: int = 1,
         high = problem.higher_derivative(name, derivative + k)
         if low and high and math.isfinite(low) and math.isfinite(high):
             lengths.append((abs(low) / abs(high)) ** (1 / k))
+    if not lengths and low and math.isfinite(low):
+        try:  # higher derivatives overflow: the length over which f itself changes
+            value = abs(problem.value)
+        except EvaluationError:
+            value = 0.0
+        if value:
+            lengths.append((value / abs(low)) ** (1 / derivative))
     return fraction * min(lengths) if lengths else 0.1 * max(1.0, abs(x))
 
 
