@@ -41,6 +41,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
       diffkit compare "4*x**3+x**2+3" --at 2
       diffkit compare "log(x1) + x1*x2 - sin(x2)" --at x1=2 --at x2=5
       diffkit compare "sin(x)*exp(x)" --at 1 --format json
+      diffkit sweep "sin(x)*exp(x)" --at 1 --plot sweep.png
+      diffkit trace "log(x1) + x1*x2 - sin(x2)" --at x1=2,x2=5 --mode reverse
+      diffkit graph "log(x1) + x1*x2 - sin(x2)"
 
     Exit codes: 0 ok, 2 bad input, 1 internal error (please report it).
     """
@@ -197,6 +200,75 @@ def sweep(expression: str, at: tuple[str, ...], wrt: str | None, order: int,
         render.print_sweep_table(result)
         if plot_path:
             click.echo(f"plot written to {plot_path}")
+
+
+@cli.command()
+@click.argument("expression")
+@click.option("--at", "at", multiple=True, metavar="NAME=VALUE",
+              help="The point: 2 for one variable, or x1=2 (repeat --at, or x1=2,x2=5).")
+@click.option("--mode", type=click.Choice(["forward", "reverse"]), default="reverse",
+              show_default=True, help="Tangent trace (forward) or adjoint trace (reverse).")
+@click.option("--wrt", default=None, metavar="NAME",
+              help="Forward mode: the variable whose tangent is seeded with 1.")
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]),
+              default="table", show_default=True, help="How to print the trace.")
+def trace(expression: str, at: tuple[str, ...], mode: str, wrt: str | None,
+          output_format: str) -> None:
+    """Print the evaluation trace: every intermediate variable with its value, then
+    the tangent (forward) or adjoint (reverse) of each, with the local partials.
+
+    \b
+    Examples:
+      diffkit trace "log(x1) + x1*x2 - sin(x2)" --at x1=2 --at x2=5 --mode reverse
+      diffkit trace "log(x1) + x1*x2 - sin(x2)" --at x1=2,x2=5 --mode forward --wrt x1
+    """
+    if not at:
+        raise InputError("no point given: add --at, e.g. --at 2 or --at x=2")
+    try:
+        result = diffkit.trace(read_expression(expression), list(at), mode=mode, wrt=wrt)
+    except DiffkitError as err:
+        raise InputError(err.message) from None
+    click.echo(render.to_json(result) if output_format == "json" else str(result))
+
+
+@cli.command()
+@click.argument("expression")
+@click.option("--output", "-o", "output", type=click.Path(dir_okay=False, writable=True),
+              default=None, help="Write the DOT text here (default: standard output).")
+@click.option("--png", "png", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Also render a PNG with Graphviz's `dot` program, if it is installed.")
+def graph(expression: str, output: str | None, png: str | None) -> None:
+    """Write the computation graph of EXPRESSION as Graphviz DOT.
+
+    \b
+    Examples:
+      diffkit graph "log(x1) + x1*x2 - sin(x2)"
+      diffkit graph "sin(x)*exp(x)" -o graph.dot --png graph.png
+    """
+    try:
+        dot = diffkit.to_dot(read_expression(expression))
+    except DiffkitError as err:
+        raise InputError(err.message) from None
+    if output:
+        try:
+            with open(output, "w", encoding="utf-8") as handle:
+                handle.write(dot)
+        except OSError as err:
+            raise InputError(f"cannot write {output}: {err.strerror or err}") from None
+    else:
+        click.echo(dot, nl=False)
+    if png:
+        import shutil
+        import subprocess
+
+        program = shutil.which("dot")
+        if program is None:
+            raise InputError("Graphviz's `dot` program is not installed (apt-get install graphviz); "
+                             "the DOT text was still written")
+        done = subprocess.run([program, "-Tpng", "-o", png], input=dot, text=True,
+                              capture_output=True, check=False)
+        if done.returncode != 0:
+            raise InputError(f"dot could not draw the graph: {done.stderr.strip()[:200]}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from diffkit import Comparison
 
 
-def to_json(comparison: Comparison) -> str:
+def to_json(result) -> str:
+    """Any result with ``to_dict()`` (Comparison, Sweep, Trace) as JSON."""
     import json
 
-    return json.dumps(comparison.to_dict(), indent=2, allow_nan=False, default=str)
+    return json.dumps(result.to_dict(), indent=2, allow_nan=False, default=str,
+                      ensure_ascii=False)
 
 
 def to_csv(comparison: Comparison) -> str:

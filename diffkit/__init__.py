@@ -26,6 +26,7 @@ from .methods import METHODS, MethodResult
 from .parse import parse
 from .stencils import Stencil, stencil
 from .sweep import Sweep, sweep
+from .trace import Trace, to_dot, trace
 
 __version__ = "0.1.0"
 
@@ -45,6 +46,7 @@ __all__ = [
     "PointError",
     "Stencil",
     "Sweep",
+    "Trace",
     "UnsupportedError",
     "__version__",
     "build_graph",
@@ -52,4 +54,6 @@ __all__ = [
     "parse",
     "stencil",
     "sweep",
+    "to_dot",
+    "trace",
 ]
