@@ -31,6 +31,10 @@ from .parse import parse, variables_of
 from .point import PointLike, point_from
 from .reference import reference as compute_reference
 
+#: the largest derivative, in operations as printed, that the table shows / JSON includes
+SHOWN_FORMULA_OPS = 200
+JSON_FORMULA_OPS = 5_000
+
 
 @dataclass
 class Comparison:
@@ -52,6 +56,7 @@ class Comparison:
     reference_error: str | None = None
     value_error: str | None = None
     derivatives: dict[str, sp.Expr] | None = None
+    derivative_ops: int | None = None  # the derivatives' size as printed (a tree)
     not_differentiable: list[str] = field(default_factory=list)
     one_sided: dict[str, tuple[float | None, float | None]] | None = None
     noise: str | None = None
@@ -68,6 +73,11 @@ class Comparison:
         raise KeyError(method)
 
     # -- the derivative as a formula --------------------------------------------
+    def _printable(self, limit: int) -> bool:
+        """Whether the derivatives are small enough to print (str() of a swollen
+        derivative can take longer than computing it, and fills the screen)."""
+        return self.derivative_ops is not None and self.derivative_ops <= limit
+
     def pretty(self) -> str:
         """The symbolic derivative(s), pretty-printed."""
         if not self.derivatives:
@@ -108,8 +118,10 @@ class Comparison:
             "reference_error": self.reference_error,
             "value_error": self.value_error,
             "derivative_expression": (
-                {v: str(d) for v, d in self.derivatives.items()} if self.derivatives else None
+                {v: str(d) for v, d in self.derivatives.items()}
+                if self.derivatives and self._printable(JSON_FORMULA_OPS) else None
             ),
+            "derivative_ops": self.derivative_ops,
             "not_differentiable": list(self.not_differentiable),
             "one_sided": (
                 {k: {"left": lr[0], "right": lr[1]} for k, lr in self.one_sided.items()}
@@ -122,7 +134,9 @@ class Comparison:
         """The lines above the table: the point, f, the exact derivative."""
         where = ", ".join(f"{k} = {fmt.number(v)}" for k, v in self.point.items())
         args = ", ".join(fmt.number(v) for v in self.point.values())
-        lines = [f"f = {self.expression}   at {where}"]
+        shown = self.expression if len(self.expression) <= 120 else (
+            f"{self.expression[:100]}… ({len(self.expression):,} characters)")
+        lines = [f"f = {shown}   at {where}"]
         if self.value is not None:
             lines.append(
                 f"f({args}) = {fmt.number(self.value)}   ({self.function_ops} ops per evaluation)"
@@ -130,7 +144,12 @@ class Comparison:
         else:
             lines.append(f"f cannot be evaluated here: {self.value_error}")
         for name in self.variables:
-            formula = str(self.derivatives[name]) if self.derivatives else "?"
+            if not self.derivatives:
+                formula = "?"
+            elif self._printable(SHOWN_FORMULA_OPS):
+                formula = str(self.derivatives[name])
+            else:
+                formula = f"(a formula of {self.derivative_ops:,} operations as printed)"
             if self.order == 1:
                 label = "f'" if len(self.variables) == 1 else f"∂f/∂{name}"
             else:
@@ -399,6 +418,7 @@ def compare(
     try:
         derivatives = problem.symbolic().derivatives
         comparison.derivatives = dict(zip(problem.variables, derivatives, strict=True))
+        comparison.derivative_ops = problem.symbolic().size["tree"]
     except DiffkitError as err:
         comparison.reference_error = err.message
     if value_error:

@@ -78,3 +78,17 @@ def test_richardson_reaches_1e_10_on_smooth_well_scaled_functions(text, at, deri
         exact = derivative(mpmath.mpf(at))
         assert abs(result.derivative["x"] - exact) <= 1e-10 * abs(exact)
     assert result.error_estimate < 1e-9
+
+
+def test_a_swollen_derivative_is_not_printed_but_its_size_is():
+    text = "x"
+    for _ in range(7):
+        text = f"4*({text})*(1-({text}))"
+    c = diffkit.compare(text, at=0.3, methods=["symbolic", "reverse-mode"])
+    summary = "\n".join(c.summary_lines())
+    assert "(a formula of" in summary
+    assert len(summary) < 1000
+    d = c.to_dict()
+    assert d["derivative_ops"] > 5_000
+    assert d["derivative_expression"] is None
+    assert c.result("symbolic").rel_error < 1e-12
