@@ -63,3 +63,38 @@ MPMATH = SimpleNamespace(
     heaviside=_mp_heaviside, dirac=lambda x: mpmath.mpf(0),
 )
 """Arbitrary precision at ``mpmath.mp.dps`` digits (the reference)."""
+
+
+def _exact(v):
+    """Python numbers become exact SymPy numbers (0.5 → 1/2): the partial rules are
+    written with float literals, and a SymPy derivative should not show 1.0/x."""
+    if isinstance(v, float):
+        return sp.Rational(v)
+    if isinstance(v, int):
+        return sp.Integer(v)
+    return v
+
+
+def _symbolic(fn):
+    return lambda *args: fn(*[_exact(a) for a in args])
+
+
+SYMPY = SimpleNamespace(
+    name="sympy",
+    const=lambda value: value,
+    **{
+        name: _symbolic(fn)
+        for name, fn in {
+            "add": operator.add, "sub": operator.sub, "mul": operator.mul,
+            "div": operator.truediv, "neg": operator.neg, "square": lambda x: x**2,
+            "powi": lambda x, n: x ** sp.Integer(int(n)), "pow": lambda a, b: a**b,
+            "sqrt": sp.sqrt, "exp": sp.exp, "log": sp.log, "sin": sp.sin, "cos": sp.cos,
+            "tan": sp.tan, "asin": sp.asin, "acos": sp.acos, "atan": sp.atan,
+            "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh, "asinh": sp.asinh,
+            "acosh": sp.acosh, "atanh": sp.atanh, "abs": sp.Abs, "sign": sp.sign,
+            "max": sp.Max, "min": sp.Min, "heaviside": sp.Heaviside, "dirac": sp.DiracDelta,
+        }.items()
+    },
+)
+"""SymPy expressions: the graph run on symbols builds formulas (symbolic
+differentiation on diffkit's own shared graph)."""

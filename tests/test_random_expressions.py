@@ -57,3 +57,32 @@ def test_forward_and_reverse_mode_agree_with_symbolic_to_1e_12(expr, px, py):
                 got = comparison.result(method).derivative[name]
                 # relative to |f'|, or to 1 where f' itself is tiny (cancellation)
                 assert abs(mpmath.mpf(got) - exact) <= 1e-12 * max(abs(exact), 1), (method, name, got)
+
+
+@settings(max_examples=100, deadline=None)
+@given(expressions, points, points)
+def test_differentiating_on_the_graph_agrees_with_sympy_diff(expr, px, py):
+    from diffkit.methods.base import differentiate
+
+    names = sorted(s.name for s in expr.free_symbols)
+    if not names:
+        return
+    subs = {x: sp.Float(px, 30), y: sp.Float(py, 30)}
+    for order in (1, 2):
+        ours = differentiate(expr, names, order)
+        for name, d in zip(names, ours, strict=True):
+            theirs = sp.diff(expr, sp.Symbol(name, real=True), order)
+            a, b = d.evalf(30, subs=subs), theirs.evalf(30, subs=subs)
+            assert abs(a - b) <= 1e-20 * max(1, abs(b)), (name, order, d, theirs)
+
+
+def test_the_symbolic_method_differentiates_the_logistic_map_at_depth_14():
+    e = x
+    for _ in range(14):
+        e = 4 * e * (1 - e)
+    c = diffkit.compare(e, at=0.3, methods=["symbolic"])
+    r = c.result("symbolic")
+    assert r.error is None
+    assert r.rel_error < 1e-9
+    assert r.extra["expression_ops"]["tree"] > 10**8  # the swell, as printed
+    assert r.extra["expression_ops"]["graph"] < 2000  # what is evaluated

@@ -17,6 +17,8 @@ from diffkit.limits import DEFAULT_LIMITS, Limits
 #: sympy.cse is skipped above this many graph ops (it can take minutes on swollen
 #: derivatives, see ../shared/notes/anchors-symbolic-and-parsing.md §1.5)
 CSE_MAX_OPS = 2_000
+#: ... and above this many ops as printed: sympy.cse walks the tree
+CSE_MAX_TREE_OPS = 20_000
 
 
 class Symbolic(NamedTuple):
@@ -31,6 +33,35 @@ class Symbolic(NamedTuple):
 
 def _ops(graph: Graph) -> int:
     return graph.op_count
+
+
+def differentiate(expression: sp.Expr, variables: list[str], order: int = 1) -> list[sp.Expr]:
+    """∂ᵒʳᵈᵉʳf/∂vᵒʳᵈᵉʳ for each variable, as SymPy formulas built by reverse
+    accumulation on diffkit's graph with SymPy values: every shared subexpression is
+    differentiated once, so the work grows with the graph, not with the printed tree
+    (``sympy.diff`` walks the tree: 15 s on the logistic map at depth 14, where this
+    takes milliseconds).  The tests check it against ``sympy.diff``."""
+    from diffkit.backends import SYMPY
+    from diffkit.evaluate import evaluate
+    from diffkit.graph import build_graph
+    from diffkit.methods.reverse import adjoints
+
+    symbols = {s.name: s for s in expression.free_symbols}
+    current = [expression] * len(variables)
+    for _ in range(order):
+        nxt = []
+        for k, name in enumerate(variables):
+            graph = build_graph(current[k])
+            values = evaluate(graph, symbols, SYMPY, check=False)
+            var_node = {n.name: i for i, n in enumerate(graph.nodes) if n.op == "var"}
+            if name not in var_node:
+                nxt.append(sp.S.Zero)
+                continue
+            adjoint = adjoints(graph, values, SYMPY, graph.outputs[0], sp.S.One)
+            a = adjoint[var_node[name]]
+            nxt.append(sp.S.Zero if a is None else a)
+        current = nxt
+    return current
 
 
 @dataclass
@@ -98,13 +129,10 @@ class Problem:
     def _symbolic(self) -> Symbolic | Exception:
         try:
             with time_budget(self.limits.symbolic_seconds, "symbolic differentiation"):
-                symbols = {s.name: s for s in self.expression.free_symbols}
-                derivatives = [
-                    sp.diff(self.expression, symbols[v], self.order) for v in self.variables
-                ]
+                derivatives = differentiate(self.expression, self.variables, self.order)
                 shared = build_graph(derivatives)
                 size = {"tree": shared.tree_op_count, "graph": shared.op_count, "cse": None}
-                if shared.op_count > CSE_MAX_OPS:
+                if shared.op_count > CSE_MAX_OPS or shared.tree_op_count > CSE_MAX_TREE_OPS:
                     return Symbolic(derivatives, shared, size)
                 reduced = build_graph(derivatives, cse=True)
                 size["cse"] = reduced.op_count
