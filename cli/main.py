@@ -44,6 +44,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
       diffkit sweep "sin(x)*exp(x)" --at 1 --plot sweep.png
       diffkit trace "log(x1) + x1*x2 - sin(x2)" --at x1=2,x2=5 --mode reverse
       diffkit graph "log(x1) + x1*x2 - sin(x2)"
+      diffkit scaling --family rosenbrock --n 10 --n 100 --n 1000
 
     Exit codes: 0 ok, 2 bad input, 1 internal error (please report it).
     """
@@ -243,6 +244,7 @@ def graph(expression: str, output: str | None, png: str | None) -> None:
     \b
     Examples:
       diffkit graph "log(x1) + x1*x2 - sin(x2)"
+      diffkit scaling --family rosenbrock --n 10 --n 100 --n 1000
       diffkit graph "sin(x)*exp(x)" -o graph.dot --png graph.png
     """
     try:
@@ -269,6 +271,49 @@ def graph(expression: str, output: str | None, png: str | None) -> None:
                               capture_output=True, check=False)
         if done.returncode != 0:
             raise InputError(f"dot could not draw the graph: {done.stderr.strip()[:200]}")
+
+
+@cli.command()
+@click.option("--family", required=True, metavar="NAME",
+              help="sum-of-squares, rosenbrock, logistic, product or dense-layer.")
+@click.option("--n", "sizes", multiple=True, type=click.IntRange(1, 100_000), required=True,
+              help="A size to run (repeatable): variables, nesting depth or factors.")
+@click.option("--method", "methods", multiple=True, type=click.Choice(list(METHODS)),
+              help="Only these methods (repeatable).  [default: all]")
+@click.option("--budget", type=click.FloatRange(min=0.01), default=30.0, show_default=True,
+              help="Seconds a method may take at one size; one projected to take longer is "
+                   "skipped there.")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write ops against n on log-log axes to this file.")
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="How to print the report.")
+def scaling(family: str, sizes: tuple[int, ...], methods: tuple[str, ...], budget: float,
+            plot_path: str | None, output_format: str) -> None:
+    """How each method's cost grows with the size of the problem.
+
+    \b
+    Examples:
+      diffkit scaling --family rosenbrock --n 10 --n 100 --n 1000 --plot figures/scaling.png
+      diffkit scaling --family logistic --n 4 --n 8 --n 14 --method symbolic --method reverse-mode
+    """
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    try:
+        with console.status("starting") as status:
+            report = diffkit.scaling(family, sizes, list(methods) or None, budget=budget,
+                                     progress=lambda text: status.update(text))
+    except DiffkitError as err:
+        raise InputError(err.message) from None
+    if plot_path:
+        try:
+            report.plot().savefig(plot_path, dpi=130)
+        except (OSError, ValueError) as err:
+            raise InputError(f"cannot write {plot_path}: {err}") from None
+    if output_format == "json":
+        click.echo(render.to_json(report), nl=False)
+    else:
+        render.print_scaling_table(report)
 
 
 def main(argv: list[str] | None = None) -> None:

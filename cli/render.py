@@ -109,3 +109,27 @@ def print_sweep_table(result) -> None:
     console.print(table)
     for scheme, why in result.refused.items():
         console.print(Text(f"{scheme} not run: {why}"))
+
+
+def print_scaling_table(report) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(highlight=False, width=None if _is_tty() else 120)
+    console.print(Text(f"{report.family}: measured cost as n grows"))
+    table = Table(header_style="bold")
+    for i, c in enumerate(["n", "method", "ops", "f ops", "ops / f", "evals", "time", "note"]):
+        table.add_column(c, justify="left" if i in (1, 7) else "right")
+    for r in report.rows:
+        ratio = "—" if r["ops"] is None else f"{r['ops'] / r['function_ops']:.2f}"
+        size = r.get("expression_ops")
+        note = r["note"] or ""
+        if size:
+            note = f"derivative: {size['tree']:,} ops as printed, {size['graph']:,} as a graph" + (
+                f", {size['cse']:,} after CSE" if size.get("cse") is not None else "")
+        table.add_row(str(r["n"]), Text(r["method"]), "—" if r["ops"] is None else f"{r['ops']:,}",
+                      f"{r['function_ops']:,}", ratio,
+                      "—" if r["evaluations"] is None else str(r["evaluations"]),
+                      "—" if r["seconds"] is None else f"{r['seconds']:.3g} s", Text(note))
+    console.print(table)

@@ -24,6 +24,7 @@ from .graph import Graph, build_graph
 from .limits import DEFAULT_LIMITS, Limits
 from .methods import METHODS, MethodResult
 from .parse import parse
+from .scaling import ScalingReport, scaling
 from .stencils import Stencil, stencil
 from .sweep import Sweep, sweep
 from .trace import Trace, to_dot, trace
@@ -44,6 +45,7 @@ __all__ = [
     "NotAnalyticError",
     "ParseError",
     "PointError",
+    "ScalingReport",
     "Stencil",
     "Sweep",
     "Trace",
@@ -52,6 +54,7 @@ __all__ = [
     "build_graph",
     "compare",
     "parse",
+    "scaling",
     "stencil",
     "sweep",
     "to_dot",

@@ -57,3 +57,28 @@ def plot_sweep(sweep: Any, ax: Any = None) -> Any:
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9, frameon=False)
     return fig
+
+
+def plot_scaling(report: Any, ax: Any = None) -> Any:
+    """Measured ops against n on log-log axes, one line per method, with f's own ops
+    dashed: reverse mode runs parallel to f, forward mode and differences a slope
+    steeper."""
+    fig, ax = _new_axes(ax, (7.5, 4.6))
+    methods = list(dict.fromkeys(r["method"] for r in report.rows))
+    for method in methods:
+        points = [(r["n"], r["ops"]) for r in report.rows if r["method"] == method and r["ops"]]
+        if points:
+            ns, ops = zip(*points, strict=True)
+            ax.loglog(ns, ops, "o-", lw=1.6, ms=4, label=method)
+    f_points = sorted({(r["n"], r["function_ops"]) for r in report.rows})
+    if f_points:
+        ns, ops = zip(*f_points, strict=True)
+        ax.loglog(ns, ops, "k--", lw=1, label="one evaluation of f")
+    from .scaling import FAMILIES
+
+    ax.set_xlabel(f"n ({FAMILIES[report.family][1]})")
+    ax.set_ylabel("primitive operations (measured)")
+    ax.set_title(f"cost of the derivative: {report.family}")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9, frameon=False)
+    return fig

@@ -19,6 +19,8 @@ FIGURES = {
     "sweep-sin-exp.png": 'diffkit sweep "sin(x)*exp(x)" --at 1 --plot figures/sweep-sin-exp.png',
     "sweep-sin-exp-order2.png":
         'diffkit sweep "sin(x)*exp(x)" --at 1 --order 2 --plot figures/sweep-sin-exp-order2.png',
+    "scaling.png":
+        "diffkit scaling --family rosenbrock --n 10 --n 100 --n 1000 --plot figures/scaling.png",
 }
 
 

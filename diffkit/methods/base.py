@@ -47,20 +47,19 @@ def differentiate(expression: sp.Expr, variables: list[str], order: int = 1) -> 
     from diffkit.methods.reverse import adjoints
 
     symbols = {s.name: s for s in expression.free_symbols}
-    current = [expression] * len(variables)
-    for _ in range(order):
-        nxt = []
-        for k, name in enumerate(variables):
-            graph = build_graph(current[k])
-            values = evaluate(graph, symbols, SYMPY, check=False)
-            var_node = {n.name: i for i, n in enumerate(graph.nodes) if n.op == "var"}
-            if name not in var_node:
-                nxt.append(sp.S.Zero)
-                continue
-            adjoint = adjoints(graph, values, SYMPY, graph.outputs[0], sp.S.One)
-            a = adjoint[var_node[name]]
-            nxt.append(sp.S.Zero if a is None else a)
-        current = nxt
+
+    def gradient(expr: sp.Expr) -> dict[str, sp.Expr]:
+        """One adjoint sweep: every partial of ``expr`` at once."""
+        graph = build_graph(expr)
+        values = evaluate(graph, symbols, SYMPY, check=False)
+        adjoint = adjoints(graph, values, SYMPY, graph.outputs[0], sp.S.One)
+        found = {n.name: adjoint[i] for i, n in enumerate(graph.nodes) if n.op == "var"}
+        return {v: sp.S.Zero if found.get(v) is None else found[v] for v in variables}
+
+    first = gradient(expression)
+    current = [first[v] for v in variables]
+    for _ in range(order - 1):  # pure higher partials: differentiate each again in its variable
+        current = [gradient(d)[v] for d, v in zip(current, variables, strict=True)]
     return current
 
 

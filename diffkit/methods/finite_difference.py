@@ -89,12 +89,20 @@ def f_at(problem: Problem, m: Any, moves: list[tuple[str, complex]]) -> np.ndarr
     """f at len(moves) points, each the problem's point with one variable moved to a
     new (real or complex) value, in one vectorized evaluation of the graph."""
     k = len(moves)
+    # every node keeps an array of the points: cap the arrays' total size (~160 MB)
+    chunk = max(1, CHUNK_ELEMENTS // max(1, len(problem.graph.nodes)))
+    if k > chunk:
+        return np.concatenate([f_at(problem, m, moves[i : i + chunk]) for i in range(0, k, chunk)])
     kind = complex if any(isinstance(v, complex) for _, v in moves) else float
     inputs = {name: np.full(k, x, dtype=kind) for name, x in problem.point.items()}
     for j, (name, value) in enumerate(moves):
         inputs[name][j] = value
     out = evaluate(problem.graph, inputs, m)[problem.graph.outputs[0]]
     return np.broadcast_to(out, (k,))
+
+
+#: the most array elements one vectorized evaluation may hold across all nodes
+CHUNK_ELEMENTS = 20_000_000
 
 
 def combine(m: Any, rule: Stencil, values: dict[int, Any], h: float) -> Any:

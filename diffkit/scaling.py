@@ -1,0 +1,182 @@
+"""How each method's cost grows with the size of the problem.
+
+Built-in families of growing size n; for each n and method, the measured ops, the
+passes or evaluations, the time, and for the symbolic method the derivative's size as
+printed, as a shared graph and after CSE.  A method whose projected time at the next
+n exceeds the budget is skipped there, with a note, instead of running for hours.
+
+>>> report = scaling("sum-of-squares", [10, 100], methods=["reverse-mode"])
+>>> [row["ops"] / row["function_ops"] for row in report.rows]
+[2.0526315789473686, 2.0050251256281406]
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy as sp
+
+from .budget import time_budget
+from .errors import DiffkitError
+from .graph import build_graph
+from .methods import METHODS, Problem
+
+
+def _sum_of_squares(n: int) -> tuple[sp.Expr, dict[str, float]]:
+    x = sp.symbols(f"x0:{n}", real=True)
+    return sp.Add(*[xi**2 for xi in x]), _point(x)
+
+
+def _rosenbrock(n: int) -> tuple[sp.Expr, dict[str, float]]:
+    x = sp.symbols(f"x0:{n}", real=True)
+    terms = [100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2 for i in range(n - 1)]
+    return sp.Add(*terms), _point(x)
+
+
+def _logistic(n: int) -> tuple[sp.Expr, dict[str, float]]:
+    x = sp.Symbol("x", real=True)
+    e = x
+    for _ in range(n):
+        e = 4 * e * (1 - e)
+    return e, {"x": 0.3}
+
+
+def _product(n: int) -> tuple[sp.Expr, dict[str, float]]:
+    x = sp.Symbol("x", real=True)
+    factors = [sp.sin(i * x + 1) if i % 2 else sp.exp(sp.cos(i * x)) for i in range(1, n + 1)]
+    return sp.Mul(*factors), {"x": 0.3}
+
+
+def _dense_layer(n: int, hidden: int = 4) -> tuple[sp.Expr, dict[str, float]]:
+    """Σⱼ tanh(Σᵢ Wⱼᵢ xᵢ + bⱼ), 4 hidden units, fixed small weights."""
+    x = sp.symbols(f"x0:{n}", real=True)
+    units = []
+    for j in range(hidden):
+        weights = [sp.Rational(((7 * i + 3 * j) % 11) - 5, 10) for i in range(n)]
+        units.append(sp.tanh(sp.Add(*[w * xi for w, xi in zip(weights, x, strict=True)])
+                             + sp.Rational(j, 4)))
+    return sp.Add(*units), _point(x)
+
+
+def _point(x: Sequence[sp.Symbol]) -> dict[str, float]:
+    return {s.name: 0.5 + 0.01 * (i % 7) for i, s in enumerate(x)}
+
+
+#: family name → (builder, what n means)
+FAMILIES: dict[str, tuple[Callable[[int], tuple[sp.Expr, dict[str, float]]], str]] = {
+    "sum-of-squares": (_sum_of_squares, "variables"),
+    "rosenbrock": (_rosenbrock, "variables"),
+    "logistic": (_logistic, "nesting depth"),
+    "product": (_product, "factors"),
+    "dense-layer": (_dense_layer, "inputs"),
+}
+
+
+@dataclass
+class ScalingReport:
+    family: str
+    sizes: list[int]
+    methods: list[str]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"family": self.family, "n_means": FAMILIES[self.family][1],
+                "rows": [dict(r) for r in self.rows]}
+
+    def __str__(self) -> str:
+        head = f"{self.family}: ops per method as n ({FAMILIES[self.family][1]}) grows"
+        cols = ["n", "method", "ops", "f ops", "ops / f", "evals", "seconds", "note"]
+        lines = [head, "  ".join(f"{c:>12}" for c in cols)]
+        for r in self.rows:
+            ratio = "" if r["ops"] is None else f"{r['ops'] / r['function_ops']:.2f}"
+            cells = [r["n"], r["method"], "—" if r["ops"] is None else r["ops"],
+                     r["function_ops"], ratio, "—" if r["evaluations"] is None else r["evaluations"],
+                     "—" if r["seconds"] is None else f"{r['seconds']:.3g}", r.get("note") or ""]
+            lines.append("  ".join(f"{c!s:>12}" for c in cells))
+        return "\n".join(lines)
+
+    def plot(self, ax: Any = None) -> Any:
+        """Ops against n on log-log axes, one line per method; returns the Figure."""
+        from .plotting import plot_scaling
+
+        return plot_scaling(self, ax=ax)
+
+
+def scaling(
+    family: str,
+    sizes: Sequence[int],
+    methods: Sequence[str] | None = None,
+    *,
+    budget: float = 30.0,
+    progress: Callable[[str], None] | None = None,
+) -> ScalingReport:
+    """Run the methods on the family at each size; see the module docstring."""
+    if family not in FAMILIES:
+        raise DiffkitError(f"unknown family '{family}'; choose from {', '.join(FAMILIES)}")
+    sizes = sorted(dict.fromkeys(int(n) for n in sizes))
+    if not sizes or sizes[0] < 1 or sizes[-1] > 100_000:
+        raise DiffkitError("sizes must be whole numbers from 1 to 100,000")
+    chosen = list(METHODS) if methods is None else list(dict.fromkeys(methods))
+    for m in chosen:
+        if m not in METHODS:
+            raise DiffkitError(f"unknown method '{m}'; choose from {', '.join(METHODS)}")
+    build, _ = FAMILIES[family]
+    report = ScalingReport(family, sizes, chosen)
+    history: dict[str, list[tuple[int, float]]] = {m: [] for m in chosen}
+    for n in sizes:
+        if progress:
+            progress(f"{family}: building n = {n}")
+        expr, point = build(n)
+        problem = Problem(expr, build_graph(expr), point)
+        m_count, counter = problem.counting()
+        from .evaluate import evaluate
+
+        evaluate(problem.graph, point, m_count)
+        function_ops = counter.total
+        for method in chosen:
+            row: dict[str, Any] = {"n": n, "method": method, "ops": None,
+                                   "function_ops": function_ops, "evaluations": None,
+                                   "seconds": None, "note": None}
+            projected = _projection(history[method], n)
+            if projected is not None and projected > budget:
+                row["note"] = f"skipped: projected {projected:.3g} s > budget {budget:g} s"
+                report.rows.append(row)
+                continue
+            if progress:
+                progress(f"{family}: n = {n}, {method}")
+            started = time.perf_counter()
+            try:
+                with time_budget(budget, f"{method} at n = {n}"):
+                    result = METHODS[method](problem)
+            except DiffkitError as err:
+                row["note"] = err.message
+                report.rows.append(row)
+                history[method].append((n, math.inf))
+                continue
+            seconds = time.perf_counter() - started
+            row.update(ops=result.ops, evaluations=result.evaluations, seconds=seconds)
+            if "expression_ops" in result.extra:
+                row["expression_ops"] = dict(result.extra["expression_ops"])
+            report.rows.append(row)
+            history[method].append((n, seconds))
+    return report
+
+
+def _projection(history: list[tuple[int, float]], n: int) -> float | None:
+    """Time at n extrapolated from the last two sizes (power law), or from the last
+    one assuming quadratic growth."""
+    if not history:
+        return None
+    (n1, t1) = history[-1]
+    if math.isinf(t1):
+        return math.inf
+    if len(history) >= 2 and history[-2][1] > 0 and n1 > history[-2][0]:
+        n0, t0 = history[-2]
+        exponent = max(1.0, math.log(max(t1, 1e-9) / max(t0, 1e-9)) / math.log(n1 / n0))
+    else:
+        exponent = 2.0
+    return t1 * (n / n1) ** exponent
