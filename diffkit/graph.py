@@ -16,8 +16,8 @@ v1 = x
 v2 = v1**2
 v3 = 4
 v4 = v1**3
-v5 = v3 * v4
-v6 = v0 + v2
+v5 = 4 * v4
+v6 = 3 + v2
 v7 = v6 + v5
 """
 
@@ -78,31 +78,40 @@ class Graph:
             sizes.append(own + sum(sizes[a] for a in node.args))
         return sum(sizes[o] for o in self.outputs)
 
+    def operand(self, j: int, name: str) -> str:
+        """How an argument is written: a constant by its value, else by ``name``."""
+        node = self.nodes[j]
+        return str(node.value) if node.op == "const" else name
+
     def describe(self, i: int) -> str:
         node = self.nodes[i]
-        if node.op == "var":
-            return str(node.name)
-        if node.op == "const":
-            return str(node.value)
-        a = [f"v{j}" for j in node.args]
-        infix = {"add": "+", "sub": "-", "mul": "*", "div": "/"}
-        if node.op in infix:
-            return f"{a[0]} {infix[node.op]} {a[1]}"
-        if node.op == "neg":
-            return f"-{a[0]}"
-        if node.op == "square":
-            return f"{a[0]}**2"
-        if node.op == "powi":
-            return f"{a[0]}**{self.nodes[node.args[1]].value}"
-        if node.op == "pow":
-            return f"{a[0]}**{a[1]}"
-        return f"{node.op}({', '.join(a)})"
+        if node.op in ("var", "const"):
+            return str(node.name if node.op == "var" else node.value)
+        return format_operation(node.op, [self.operand(j, f"v{j}") for j in node.args])
 
     def __str__(self) -> str:
         lines = []
         for i in range(len(self.nodes)):
             lines.append(f"v{i} = {self.describe(i)}")
         return "\n".join(lines)
+
+
+def format_operation(op: str, args: list[str], pretty: bool = False) -> str:
+    """One operation as text: ``v1 * v2`` (or ``v₁ × v₂`` with ``pretty``)."""
+    infix = {"add": "+", "sub": "−" if pretty else "-", "mul": "×" if pretty else "*", "div": "/"}
+    if op in infix:
+        return f"{args[0]} {infix[op]} {args[1]}"
+    if op == "neg":
+        return f"{'−' if pretty else '-'}{args[0]}"
+    if op == "square":
+        return f"{args[0]}²" if pretty else f"{args[0]}**2"
+    if op in ("powi", "pow"):
+        return f"{args[0]}{'^' if pretty else '**'}{args[1]}"
+    if pretty and op == "log":
+        return f"ln {args[0]}"
+    if pretty and len(args) == 1:
+        return f"{op} {args[0]}"
+    return f"{op}({', '.join(args)})"
 
 
 class _Builder:

@@ -95,3 +95,15 @@ def point_from(at: PointLike, variables: list[str]) -> dict[str, float]:
             f"no value for {', '.join(missing)}; give one with --at {missing[0]}=..."
         )
     return {v: point[v] for v in variables}
+
+
+def choose_variable(variables: list[str], wrt: str | None, why: str) -> str:
+    """The one variable a sweep or a forward trace follows: ``wrt``, or the only one."""
+    if wrt is None:
+        if len(variables) > 1:
+            raise PointError(f"{why}: say which variable with --wrt (one of "
+                             f"{', '.join(variables)})")
+        return variables[0]
+    if wrt not in variables:
+        raise PointError(f"the expression has no variable '{wrt[:40]}'")
+    return wrt

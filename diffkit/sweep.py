@@ -28,13 +28,13 @@ import sympy as sp
 
 from .backends import NUMPY
 from .budget import time_budget
-from .errors import DiffkitError, PointError
+from .errors import DiffkitError
 from .evaluate import evaluate, find_kinks
 from .graph import build_graph
 from .limits import DEFAULT_LIMITS, Limits
 from .methods.finite_difference import EPS, default_step
 from .parse import parse, variables_of
-from .point import PointLike, point_from
+from .point import PointLike, choose_variable, point_from
 from .primitives import PRIMITIVES
 from .reference import derivative_value
 from .stencils import Stencil, stencil
@@ -162,13 +162,7 @@ def sweep(
     expr = parse(expression, limits)
     names = variables_of(expr)
     point = point_from(at, names)
-    if wrt is None:
-        if len(names) > 1:
-            raise PointError(f"the expression has variables {', '.join(names)}: "
-                             f"say which one to sweep, as in --wrt {names[0]}")
-        wrt = names[0]
-    if wrt not in point:
-        raise PointError(f"the expression has no variable '{wrt}'")
+    wrt = choose_variable(names, wrt, "the sweep follows one variable")
     available = schemes_for(order)
     chosen = list(available) if schemes is None else list(dict.fromkeys(schemes))
     for s in chosen:

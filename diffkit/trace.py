@@ -21,16 +21,15 @@ import numpy as np
 import sympy as sp
 
 from .backends import NUMPY
-from .errors import DiffkitError, PointError
+from .errors import DiffkitError
 from .evaluate import evaluate
-from .graph import Graph, build_graph
+from .graph import Graph, build_graph, format_operation
 from .limits import DEFAULT_LIMITS, Limits
 from .parse import parse, variables_of
-from .point import PointLike, point_from
+from .point import PointLike, choose_variable, point_from
 from .primitives import MINUS_ONE, ONE, PRIMITIVES, ZERO
 
 _SUBSCRIPT = str.maketrans("-0123456789", "₋₀₁₂₃₄₅₆₇₈₉")
-_INFIX = {"add": "+", "sub": "−", "mul": "×", "div": "/"}
 
 
 def _v(k: int) -> str:
@@ -101,24 +100,10 @@ def _numbering(graph: Graph, variables: list[str]) -> dict[int, str]:
     return names
 
 
-def _operand(graph: Graph, names: dict[int, str], j: int) -> str:
-    node = graph.nodes[j]
-    return str(node.value) if node.op == "const" else names[j]
-
-
 def _operation(graph: Graph, names: dict[int, str], i: int) -> str:
     node = graph.nodes[i]
-    args = [_operand(graph, names, j) for j in node.args]
-    if node.op in _INFIX:
-        return f"{args[0]} {_INFIX[node.op]} {args[1]}"
-    if node.op == "neg":
-        return f"−{args[0]}"
-    if node.op == "square":
-        return f"{args[0]}²"
-    if node.op in ("powi", "pow"):
-        return f"{args[0]}^{args[1]}"
-    name = "ln" if node.op == "log" else node.op
-    return f"{name} {args[0]}" if len(args) == 1 else f"{name}({', '.join(args)})"
+    args = [graph.operand(j, names.get(j, "")) for j in node.args]
+    return format_operation(node.op, args, pretty=True)
 
 
 def _partial_text(p: Any) -> str:
@@ -143,13 +128,7 @@ def trace(expression: str | sp.Expr, at: PointLike, mode: str = "forward",
     variables = variables_of(expr)
     point = point_from(at, variables)
     if mode == "forward":
-        if wrt is None:
-            if len(variables) > 1:
-                raise PointError(f"forward mode follows one direction: say which variable with "
-                                 f"--wrt (one of {', '.join(variables)})")
-            wrt = variables[0]
-        if wrt not in variables:
-            raise PointError(f"the expression has no variable '{wrt}'")
+        wrt = choose_variable(variables, wrt, "forward mode follows one direction")
     graph = build_graph(expr)
     values = evaluate(graph, point, NUMPY)
     names = _numbering(graph, variables)

@@ -73,7 +73,8 @@ def test_differentiating_on_the_graph_agrees_with_sympy_diff(expr, px, py):
         for name, d in zip(names, ours, strict=True):
             theirs = sp.diff(expr, sp.Symbol(name, real=True), order)
             a, b = d.evalf(30, subs=subs), theirs.evalf(30, subs=subs)
-            assert abs(a - b) <= 1e-20 * max(1, abs(b)), (name, order, d, theirs)
+            # Float coefficients (0.75) are 53-bit in SymPy: the two formulas may round apart
+            assert abs(a - b) <= 1e-12 * max(1, abs(b)), (name, order, d, theirs)
 
 
 def test_the_symbolic_method_differentiates_the_logistic_map_at_depth_14():
