@@ -14,19 +14,22 @@ def to_json(result) -> str:
 
 
 def to_csv(comparison: Comparison) -> str:
+    """One row per method; a column per derivative (d/dx, or df2/dx1 for a Jacobian)."""
     import csv
     import io
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     names = comparison.variables
-    writer.writerow(["method", *[f"d/d{v}" for v in names], "abs_error", "rel_error",
-                     "ops", "evaluations", "seconds", "error"])
+    vector = isinstance(comparison.value, list)
+    outputs = len(comparison.value) if vector else 1
+    heads = [f"df{i + 1}/d{v}" if vector else f"d/d{v}" for i in range(outputs) for v in names]
+    writer.writerow(["method", *heads, "abs_error", "rel_error", "ops", "evaluations",
+                     "seconds", "error"])
     for r in comparison.results:
-        d = r.derivative or {}
-        writer.writerow([r.method, *[repr(d[v]) if v in d else "" for v in names],
-                         _blank(r.abs_error), _blank(r.rel_error), _blank(r.ops),
-                         _blank(r.evaluations), _blank(r.seconds), r.error or ""])
+        cells = [repr(v) for row in r.jacobian for v in row] if r.jacobian else [""] * len(heads)
+        writer.writerow([r.method, *cells, _blank(r.abs_error), _blank(r.rel_error),
+                         _blank(r.ops), _blank(r.evaluations), _blank(r.seconds), r.error or ""])
     return out.getvalue()
 
 

@@ -27,7 +27,7 @@ from .graph import build_graph
 from .limits import DEFAULT_LIMITS, Limits
 from .methods import METHODS, MethodResult, Problem
 from .onesided import one_sided
-from .parse import parse, variables_of
+from .parse import parse_outputs, variables_of
 from .point import PointLike, point_from
 from .reference import reference as compute_reference
 
@@ -47,10 +47,11 @@ class Comparison:
     expression: str
     sympy_expression: sp.Expr
     point: dict[str, float]
-    value: float | None
+    value: float | list[float] | None
     function_ops: int
     results: list[MethodResult]
     reference: dict[str, float] | None = None
+    reference_jacobian: list[list[float]] | None = None  # rows: outputs, columns: variables
     reference_method: str | None = None
     reference_digits: int | None = None
     reference_error: str | None = None
@@ -112,6 +113,7 @@ class Comparison:
             "value": self.value,
             "function_ops": self.function_ops,
             "reference": self.reference,
+            "reference_jacobian": self.reference_jacobian,
             "results": [r.to_dict() for r in self.results],
             "reference_method": self.reference_method,
             "reference_digits": self.reference_digits,
@@ -137,13 +139,23 @@ class Comparison:
         shown = self.expression if len(self.expression) <= 120 else (
             f"{self.expression[:100]}… ({len(self.expression):,} characters)")
         lines = [f"f = {shown}   at {where}"]
-        if self.value is not None:
+        if isinstance(self.value, list):
+            shown_value = "(" + ", ".join(fmt.number(v) for v in self.value) + ")"
+            lines.append(f"f({args}) = {shown_value}   ({self.function_ops} ops per evaluation)")
+        elif self.value is not None:
             lines.append(
                 f"f({args}) = {fmt.number(self.value)}   ({self.function_ops} ops per evaluation)"
             )
         else:
             lines.append(f"f cannot be evaluated here: {self.value_error}")
-        for name in self.variables:
+        if isinstance(self.value, list) or (self.reference_jacobian and len(self.reference_jacobian) > 1):
+            lines.append(f"Jacobian (rows: the {len(self.value or [])} outputs; columns: "
+                         f"{', '.join(self.variables)})")
+            for row in self.reference_jacobian or []:
+                lines.append("exact  [" + ", ".join(fmt.number(v) for v in row) + "]")
+            if not self.reference_jacobian:
+                lines.append("exact  unavailable")
+        for name in ([] if isinstance(self.value, list) else self.variables):
             if not self.derivatives:
                 formula = "?"
             elif self._printable(SHOWN_FORMULA_OPS):
@@ -178,8 +190,11 @@ class Comparison:
         """The table's cells as text, one dict per method (shared by every renderer)."""
         rows = []
         for r in self.results:
-            if r.derivative is None:
+            if r.jacobian is None:
                 derivative = "—"
+            elif r.derivative is None:  # a Jacobian: one line per output
+                derivative = "\n".join("[" + ", ".join(fmt.number(v) for v in row) + "]"
+                                       for row in r.jacobian)
             elif len(r.derivative) == 1:
                 derivative = fmt.number(next(iter(r.derivative.values())))
             else:
@@ -279,7 +294,7 @@ def _run(method: str, problem: Problem) -> MethodResult:
     try:
         with time_budget(problem.limits.method_seconds, method), np.errstate(all="ignore"):
             result = METHODS[method](problem)
-        if result.derivative is not None and not all(is_finite(v) for v in result.derivative.values()):
+        if result.jacobian is not None and not all(is_finite(v) for r in result.jacobian for v in r):
             result = MethodResult(method, error="the result is not a finite number")
     except DiffkitError as err:
         result = MethodResult(method, error=err.message)
@@ -313,16 +328,19 @@ def _estimate_noise(problem: Problem) -> tuple[float | None, str]:
     return delta, f"noise estimated at {delta:.1e} relative to |f| (difference table, 9 points per variable)"
 
 
-def _measure(results: list[MethodResult], ref: dict[str, mpmath.mpf]) -> None:
+def _measure(results: list[MethodResult], ref: list[dict[str, mpmath.mpf]]) -> None:
+    """abs_error and rel_error: the largest over every entry of the gradient/Jacobian."""
     with mpmath.workdps(50):
         for r in results:
-            if r.derivative is None:
+            rows = r.rows()
+            if rows is None:
                 continue
             abs_errors, rel_errors = [], []
-            for name, exact in ref.items():
-                err = abs(mpmath.mpf(r.derivative[name]) - exact)
-                abs_errors.append(err)
-                rel_errors.append(err / abs(exact) if exact != 0 else err)
+            for row, exact_row in zip(rows, ref, strict=True):
+                for name, exact in exact_row.items():
+                    err = abs(mpmath.mpf(row[name]) - exact)
+                    abs_errors.append(err)
+                    rel_errors.append(err / abs(exact) if exact != 0 else err)
             r.abs_error = float(max(abs_errors))
             r.rel_error = float(max(rel_errors))
 
@@ -364,8 +382,9 @@ def compare(
     Bad input raises ``DiffkitError``; a method that cannot answer at this point
     reports its own ``error`` in its row and the other rows still answer.
     """
-    expr = parse(expression, limits)
-    point = point_from(at, variables_of(expr))
+    exprs = parse_outputs(expression, limits)
+    expr = exprs[0]
+    point = point_from(at, variables_of(exprs))
     chosen = method_ids(methods)
     if step is not None and step != "auto" and not (
         isinstance(step, int | float) and np.isfinite(step) and step > 0
@@ -380,8 +399,11 @@ def compare(
     step = float(step) if isinstance(step, int) else step
     if order not in (1, 2):
         raise DiffkitError(f"the derivative order must be 1 or 2, not {order!r}")
-    problem = Problem(expr, build_graph(expr), point, step, limits, accuracy=accuracy,
-                      order=order)
+    vector = len(exprs) > 1
+    if vector and order != 1:
+        raise DiffkitError("second derivatives of a vector-valued expression are not supported yet")
+    problem = Problem(expr, build_graph(exprs), point, step, limits, accuracy=accuracy,
+                      order=order, outputs=exprs if vector else None)
     noise_note = None
     if noise == "auto":
         problem.noise, noise_note = _estimate_noise(problem)
@@ -392,7 +414,8 @@ def compare(
     value, value_error, kinks = None, None, []
     try:
         values = evaluate(problem.graph, point, m)
-        value = float(values[problem.graph.outputs[0]])
+        outputs = [float(values[o]) for o in problem.graph.outputs]
+        value = outputs if vector else outputs[0]
         kinks = find_kinks(problem.graph, values)
     except DiffkitError as err:
         value_error = err.message
@@ -407,7 +430,7 @@ def compare(
         noise=noise_note,
         order=order,
         expression=expression if isinstance(expression, str) else str(expression),
-        sympy_expression=expr,
+        sympy_expression=sp.Matrix(exprs) if vector else expr,
         point=point,
         value=value,
         function_ops=counter.total,
@@ -417,14 +440,15 @@ def compare(
     )
     try:
         derivatives = problem.symbolic().derivatives
-        comparison.derivatives = dict(zip(problem.variables, derivatives, strict=True))
+        if not vector:
+            comparison.derivatives = dict(zip(problem.variables, derivatives, strict=True))
         comparison.derivative_ops = problem.symbolic().size["tree"]
     except DiffkitError as err:
         comparison.reference_error = err.message
     if value_error:
         comparison.reference_error = f"f cannot be evaluated at this point in float64 ({value_error})"
         return comparison
-    if kinks and order != 1:
+    if kinks and (order != 1 or vector):
         comparison.reference_error = "not differentiable at this point"
         return comparison
     if kinks:
@@ -446,9 +470,10 @@ def compare(
     except DiffkitError as err:
         comparison.reference_error = err.message
         return comparison
-    comparison.reference = {k: float(v) for k, v in ref.gradient.items()}
+    comparison.reference_jacobian = [[float(v) for v in row.values()] for row in ref.rows]
+    comparison.reference = None if vector else {k: float(v) for k, v in ref.gradient.items()}
     comparison.reference_method = ref.how
     comparison.reference_digits = ref.digits
     comparison.reference_error = None
-    _measure(results, ref.gradient)
+    _measure(results, ref.rows)
     return comparison

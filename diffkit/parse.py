@@ -31,6 +31,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import sympy as sp
 
@@ -436,6 +437,7 @@ class _Builder:
     def __init__(self, limits: Limits, columns: list[int]) -> None:
         self.limits = limits
         self.columns = columns
+        self.count = 0
         self.symbols: dict[str, sp.Symbol] = {}
 
     def col(self, node: ast.AST) -> int | None:
@@ -448,10 +450,10 @@ class _Builder:
         raise ParseError(message, self.col(node))
 
     # -- the walk ---------------------------------------------------------
-    def build(self, tree: ast.Expression) -> sp.Expr:
+    def build(self, body: ast.AST) -> sp.Expr:
         built: dict[int, _Built] = {}
-        stack: list[tuple[ast.AST, int, bool]] = [(tree.body, 0, False)]
-        count = 0
+        stack: list[tuple[ast.AST, int, bool]] = [(body, 0, False)]
+        count = self.count
         while stack:
             node, depth, children_done = stack.pop()
             if not children_done:
@@ -469,8 +471,8 @@ class _Builder:
                     stack.append((child, child_depth, False))
             else:
                 built[id(node)] = self.combine(node, built)
-        result = built[id(tree.body)]
-        return result.sympy()
+        self.count = count  # the node limit holds across the components of a vector
+        return built[id(body)].sympy()
 
     def children(self, node: ast.AST, depth: int) -> list[tuple[ast.AST, int]]:
         if isinstance(node, ast.BinOp):
@@ -727,6 +729,25 @@ def parse(text: str | sp.Expr, limits: Limits = DEFAULT_LIMITS) -> sp.Expr:
     """
     if isinstance(text, sp.Basic):
         return _from_sympy(text)
+    return _parse_text(text, limits, vector=False)[0]
+
+
+def parse_outputs(text: Any, limits: Limits = DEFAULT_LIMITS) -> list[sp.Expr]:
+    """Like ``parse``, but a comma-separated list (``"log(x1*x2)*sin(x2), x1**2"``), or
+    a SymPy Matrix, list or tuple, gives a vector-valued function: one expression per
+    component."""
+    if isinstance(text, sp.MatrixBase):
+        return [_from_sympy(e) for e in text]
+    if isinstance(text, list | tuple):
+        if not text:
+            raise ParseError("an empty list of expressions")
+        return [parse(e, limits) for e in text]
+    if isinstance(text, sp.Basic):
+        return [_from_sympy(text)]
+    return _parse_text(text, limits, vector=True)
+
+
+def _parse_text(text: Any, limits: Limits, vector: bool) -> list[sp.Expr]:
     if not isinstance(text, str):
         raise ParseError(
             f"expected expression text or a SymPy expression, got {type(text).__name__}"
@@ -753,7 +774,9 @@ def parse(text: str | sp.Expr, limits: Limits = DEFAULT_LIMITS) -> sp.Expr:
                 raise _syntax_message(err, source, columns) from None
             except (RecursionError, MemoryError):
                 raise ParseError("the expression is nested too deeply") from None
-            expr = _Builder(limits, columns).build(tree)
+            builder = _Builder(limits, columns)
+            parts = tree.body.elts if vector and isinstance(tree.body, ast.Tuple) else [tree.body]
+            exprs = [builder.build(part) for part in parts]
     except BudgetExceeded as err:
         raise ParseError(f"{err.message} (see Limits.parse_seconds)") from None
     except RecursionError:
@@ -761,13 +784,15 @@ def parse(text: str | sp.Expr, limits: Limits = DEFAULT_LIMITS) -> sp.Expr:
     except (TypeError, ValueError, ArithmeticError) as err:
         # SymPy refuses some combinations itself, e.g. max() of a possibly complex value
         raise ParseError(f"SymPy cannot build this expression: {_clip(str(err), 80)}") from None
-    if expr.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
-        raise ParseError("the expression divides by zero or is not finite")
-    if expr.has(sp.I):
-        raise ParseError("the expression is not real (complex numbers are not supported)")
-    return expr
+    for expr in exprs:
+        if expr.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
+            raise ParseError("the expression divides by zero or is not finite")
+        if expr.has(sp.I):
+            raise ParseError("the expression is not real (complex numbers are not supported)")
+    return exprs
 
 
-def variables_of(expr: sp.Expr) -> list[str]:
-    """The sorted names of the free variables of ``expr``."""
-    return sorted(s.name for s in expr.free_symbols)
+def variables_of(expr: sp.Expr | list[sp.Expr]) -> list[str]:
+    """The sorted names of the free variables of ``expr`` (or of several)."""
+    exprs = expr if isinstance(expr, list) else [expr]
+    return sorted({s.name for e in exprs for s in e.free_symbols})

@@ -32,9 +32,13 @@ CONFIRM_DIGITS = 70
 
 @dataclass
 class Reference:
-    gradient: dict[str, mpmath.mpf]
+    rows: list[dict[str, mpmath.mpf]]  # one gradient per output (one for a scalar f)
     how: str
     digits: int  # significant digits the two precisions agree on (capped at DIGITS)
+
+    @property
+    def gradient(self) -> dict[str, mpmath.mpf]:
+        return self.rows[0]
 
 
 def _symbolic_values(graph: Graph, point: dict[str, float], dps: int) -> list[mpmath.mpf]:
@@ -45,15 +49,17 @@ def _symbolic_values(graph: Graph, point: dict[str, float], dps: int) -> list[mp
 
 
 def _forward_values(problem: Problem, dps: int) -> list[mpmath.mpf]:
-    out = problem.graph.outputs[0]
+    """Row by row (output, then variable), like the symbolic graph's outputs."""
+    outputs = problem.graph.outputs
     with mpmath.workdps(dps):
-        result = []
+        columns = []
         for name in problem.variables:
             inputs = {k: mpmath.mpf(v) for k, v in problem.point.items()}
             inputs[name] = Dual(inputs[name], mpmath.mpf(1))
-            y = evaluate(problem.graph, inputs, MPMATH)[out]
-            result.append(+y.tangent if isinstance(y, Dual) else mpmath.mpf(0))
-        return result
+            values = evaluate(problem.graph, inputs, MPMATH)
+            columns.append([+values[o].tangent if isinstance(values[o], Dual) else mpmath.mpf(0)
+                            for o in outputs])
+        return [columns[j][i] for i in range(len(outputs)) for j in range(len(columns))]
 
 
 def _agreement(a: list[mpmath.mpf], b: list[mpmath.mpf]) -> int:
@@ -94,6 +100,7 @@ def reference(problem: Problem) -> Reference:
         with time_budget(problem.limits.symbolic_seconds, "the reference"):
             low = _forward_values(problem, DIGITS)
             high = _forward_values(problem, CONFIRM_DIGITS)
-    return Reference(
-        dict(zip(problem.variables, high, strict=True)), how, _agreement(low, high)
-    )
+    n = len(problem.variables)
+    rows = [dict(zip(problem.variables, high[i : i + n], strict=True))
+            for i in range(0, len(high), n)]
+    return Reference(rows, how, _agreement(low, high))

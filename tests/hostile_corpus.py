@@ -33,7 +33,6 @@ REFUSALS = [
     ("x @ y", "'@'"),
     ("x; y", "';'"),
     ("x // 2", "'//'"),
-    ("x, y", "tuple"),
     ("True", "'True' is not allowed"),
     ("None", "'None' is not allowed"),
     ("1j*x", "complex numbers"),
@@ -102,6 +101,11 @@ REFUSALS = [
     ("log(tan(e), x)", "not a real number"),
 ]
 
+
+#: Refused by ``parse`` (one expression) but a vector-valued function to ``compare``.
+PARSER_ONLY = [
+    ("x, y", "tuple"),
+]
 
 #: Bad points for ``--at``, against the expression "x" unless given.
 BAD_POINTS = [

@@ -4,7 +4,7 @@ import time
 
 import pytest
 import sympy as sp
-from hostile_corpus import REFUSALS
+from hostile_corpus import PARSER_ONLY, REFUSALS
 
 from diffkit import ParseError, parse
 
@@ -65,7 +65,8 @@ def test_a_thousand_term_sum_parses_quickly():
 
 
 
-@pytest.mark.parametrize(("text", "phrase"), REFUSALS, ids=[repr(t[:30]) for t, _ in REFUSALS])
+@pytest.mark.parametrize(("text", "phrase"), REFUSALS + PARSER_ONLY,
+                         ids=[repr(t[:30]) for t, _ in REFUSALS + PARSER_ONLY])
 def test_parser_refuses_with_a_one_line_message_naming_the_problem(text, phrase):
     with pytest.raises(ParseError) as info:
         parse(text)

@@ -75,6 +75,12 @@ class Problem:
     noise: float | None = None  # relative noise level of f, if the user knows it
     accuracy: int | None = None  # accuracy order of the difference rules (None: textbook)
     order: int = 1  # the derivative: 1 (gradient) or 2 (pure second partials)
+    outputs: list[sp.Expr] | None = None  # a vector-valued f: its components (graph outputs)
+
+    @property
+    def expressions(self) -> list[sp.Expr]:
+        """f's components: one for a scalar f."""
+        return self.outputs if self.outputs else [self.expression]
 
     def require_first_order(self, method: str, how: str) -> None:
         """Refuse a second derivative in a method that does not compute one yet."""
@@ -84,11 +90,17 @@ class Problem:
             raise EvaluationError(f"{method} computes first derivatives only; {how}")
 
     @cached_property
-    def value(self) -> float:
-        """f at the point, in float64."""
+    def output_values(self) -> list[float]:
+        """f's components at the point, in float64."""
         from diffkit.evaluate import evaluate
 
-        return float(evaluate(self.graph, self.point, NUMPY)[self.graph.outputs[0]])
+        values = evaluate(self.graph, self.point, NUMPY)
+        return [float(values[o]) for o in self.graph.outputs]
+
+    @property
+    def value(self) -> float:
+        """f at the point (its first component for a vector f), in float64."""
+        return self.output_values[0]
 
     def higher_derivative(self, name: str, order: int) -> float | None:
         """∂ᵏf/∂nameᵏ at the point in float64, from forward mode on nested dual
@@ -128,7 +140,10 @@ class Problem:
     def _symbolic(self) -> Symbolic | Exception:
         try:
             with time_budget(self.limits.symbolic_seconds, "symbolic differentiation"):
-                derivatives = differentiate(self.expression, self.variables, self.order)
+                derivatives = [  # row by row: output i, then each variable
+                    d for e in self.expressions
+                    for d in differentiate(e, self.variables, self.order)
+                ]
                 shared = build_graph(derivatives)
                 size = {"tree": shared.tree_op_count, "graph": shared.op_count, "cse": None}
                 if shared.op_count > CSE_MAX_OPS or shared.tree_op_count > CSE_MAX_TREE_OPS:
@@ -170,20 +185,34 @@ class MethodResult:
     step: dict[str, float] | None = None
     error_estimate: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    jacobian: list[list[float]] | None = None  # rows: outputs, columns: variables
+    variables: list[str] = field(default_factory=list)
 
     @classmethod
     def measured(
-        cls, method: str, gradient: dict[str, float], counter: OpCounter,
+        cls, method: str, rows: dict[str, float] | list[dict[str, float]], counter: OpCounter,
         evaluations: int, **fields: Any,
     ) -> MethodResult:
-        """A successful row: the gradient, and the ops the counter saw executed."""
-        return cls(method, derivative=gradient, ops=counter.total, evaluations=evaluations,
-                   ops_by_operation=dict(counter.by_operation), **fields)
+        """A successful row: the gradient (or one gradient per output of a vector f),
+        and the ops the counter saw executed."""
+        rows = [rows] if isinstance(rows, dict) else rows
+        return cls(method, derivative=rows[0] if len(rows) == 1 else None,
+                   jacobian=[list(r.values()) for r in rows], variables=list(rows[0]),
+                   ops=counter.total,
+                   evaluations=evaluations, ops_by_operation=dict(counter.by_operation), **fields)
+
+    def rows(self) -> list[dict[str, float]] | None:
+        """The derivative as one {variable: value} per output (None if it failed)."""
+        if self.derivative is not None:
+            return [self.derivative]
+        return None if self.jacobian is None else [dict(zip(self.variables, r, strict=True))
+                                                   for r in self.jacobian]
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "method": self.method,
             "derivative": self.derivative,
+            "jacobian": self.jacobian,
             "abs_error": self.abs_error,
             "rel_error": self.rel_error,
             "ops": self.ops,

@@ -33,15 +33,17 @@ def run(problem: Problem) -> MethodResult:
     else:  # 2(f(x) − Re f(x+ih))/h²: a subtraction again, so a larger step
         steps = {name: user or EPS**0.25 * max(1.0, abs(x)) for name, x in problem.point.items()}
     values = f_at(problem, m, [(name, complex(x, steps[name])) for name, x in problem.point.items()])
-    if problem.order == 1:
-        gradient = {name: float(np.imag(v)) / steps[name]
-                    for name, v in zip(problem.point, values, strict=True)}
-    else:
-        gradient = {name: 2 * (problem.value - float(np.real(v))) / steps[name] ** 2
-                    for name, v in zip(problem.point, values, strict=True)}
+    rows = []
+    for output, f_x in zip(values, problem.output_values, strict=True):
+        if problem.order == 1:
+            rows.append({name: float(np.imag(v)) / steps[name]
+                         for name, v in zip(problem.point, output, strict=True)})
+        else:
+            rows.append({name: 2 * (f_x - float(np.real(v))) / steps[name] ** 2
+                         for name, v in zip(problem.point, output, strict=True)})
     return MethodResult.measured(
         ID,
-        gradient,
+        rows,
         counter,
         len(problem.variables),
         step=steps,

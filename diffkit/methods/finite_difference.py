@@ -87,18 +87,20 @@ def representable_step(x: float, h: float) -> float:
 
 def f_at(problem: Problem, m: Any, moves: list[tuple[str, complex]]) -> np.ndarray:
     """f at len(moves) points, each the problem's point with one variable moved to a
-    new (real or complex) value, in one vectorized evaluation of the graph."""
+    new (real or complex) value, in one vectorized evaluation of the graph: an array
+    of shape (outputs, points)."""
     k = len(moves)
     # every node keeps an array of the points: cap the arrays' total size (~160 MB)
     chunk = max(1, CHUNK_ELEMENTS // max(1, len(problem.graph.nodes)))
     if k > chunk:
-        return np.concatenate([f_at(problem, m, moves[i : i + chunk]) for i in range(0, k, chunk)])
+        return np.concatenate(
+            [f_at(problem, m, moves[i : i + chunk]) for i in range(0, k, chunk)], axis=1)
     kind = complex if any(isinstance(v, complex) for _, v in moves) else float
     inputs = {name: np.full(k, x, dtype=kind) for name, x in problem.point.items()}
     for j, (name, value) in enumerate(moves):
         inputs[name][j] = value
-    out = evaluate(problem.graph, inputs, m)[problem.graph.outputs[0]]
-    return np.broadcast_to(out, (k,))
+    values = evaluate(problem.graph, inputs, m)
+    return np.array([np.broadcast_to(values[o], (k,)) for o in problem.graph.outputs])
 
 
 #: the most array elements one vectorized evaluation may hold across all nodes
@@ -143,17 +145,20 @@ def run_scheme(problem: Problem, method: str) -> MethodResult:
             if not auto or attempt == 39:
                 raise
             wanted = {name: h / 2 for name, h in wanted.items()}
-    gradient = {}
-    for name in problem.point:
-        at = {o: values[where[("", 0) if o == 0 else (name, o)]]
-              for o, w in zip(rule.offsets, rule.weights, strict=True) if w}
-        gradient[name] = float(combine(m, rule, at, steps[name]))
+    rows: list[dict[str, float]] = []
+    for output in values:  # each output: a row of the Jacobian from the same points
+        row = {}
+        for name in problem.point:
+            at = {o: output[where[("", 0) if o == 0 else (name, o)]]
+                  for o, w in zip(rule.offsets, rule.weights, strict=True) if w}
+            row[name] = float(combine(m, rule, at, steps[name]))
+        rows.append(row)
     how = " (chosen from f" + (f", noise {problem.noise:.1e}" if problem.noise else "") + ")"
     if problem.accuracy is not None:
         how += f"; {len(moves)} points, accuracy O(h^{rule.accuracy})"
     return MethodResult.measured(
         method,
-        gradient,
+        rows,
         counter,
         evaluations,
         step=steps,
@@ -262,11 +267,13 @@ def run_richardson(problem: Problem, levels: int = 10, derivative: int | None = 
     includes the round-off floor."""
     derivative = problem.order if derivative is None else derivative
     m, counter = problem.counting()
-    tables: dict[str, _Table] = {}
+    n_out = len(problem.graph.outputs)
+    tables: dict[str, list[_Table]] = {}  # per variable, one table per output
     evaluations = 0
-    centre = None
+    centre = [None] * n_out
     if derivative == 2:
-        centre = f_at(problem, m, [(next(iter(problem.point)), next(iter(problem.point.values())))])[0]
+        name0, x0 = next(iter(problem.point.items()))
+        centre = list(f_at(problem, m, [(name0, x0)])[:, 0])
         evaluations += 1
     user_step = problem.step if isinstance(problem.step, float) else None
     for name, x in problem.point.items():
@@ -282,34 +289,44 @@ def run_richardson(problem: Problem, levels: int = 10, derivative: int | None = 
                 if user_step or attempt == 11:
                     raise
                 h /= 8
-        tables[name] = _Table(x, h, abs(problem.value), derivative)
-        tables[name].add_row(m, _central(m, derivative, first[0], first[1], centre, h))
+        tables[name] = [_Table(x, h, abs(v), derivative) for v in problem.output_values]
+        for k, t in enumerate(tables[name]):
+            t.add_row(m, _central(m, derivative, first[k, 0], first[k, 1], centre[k], h))
     for _level in range(1, levels):
-        active = [(name, t) for name, t in tables.items() if not t.done]
+        active = [(name, ts) for name, ts in tables.items() if not all(t.done for t in ts)]
         if not active:
             break
         moves = []
-        for name, t in active:
-            t.h = representable_step(t.x, t.h)
-            moves += [(name, t.x + t.h), (name, t.x - t.h)]
+        for name, ts in active:
+            h = representable_step(ts[0].x, ts[0].h)
+            for t in ts:
+                t.h = h
+            moves += [(name, ts[0].x + h), (name, ts[0].x - h)]
         values = f_at(problem, m, moves)
         evaluations += len(moves)
-        for i, (_, t) in enumerate(active):
-            t.add_row(m, _central(m, derivative, values[2 * i], values[2 * i + 1], centre, t.h))
-    gradient, estimates = {}, []
-    for name, t in tables.items():
-        gradient[name], estimate = t.result()
-        estimates.append(estimate)
-    steps = {name: t.h0 for name, t in tables.items()}
+        for i, (_, ts) in enumerate(active):
+            for k, t in enumerate(ts):
+                if not t.done:
+                    t.add_row(m, _central(m, derivative, values[k, 2 * i], values[k, 2 * i + 1],
+                                          centre[k], t.h))
+                else:
+                    t.h /= 2
+    rows: list[dict[str, float]] = [{} for _ in range(n_out)]
+    estimates = []
+    for name, ts in tables.items():
+        for k, t in enumerate(ts):
+            rows[k][name], estimate = t.result()
+            estimates.append(estimate)
+    steps = {name: ts[0].h0 for name, ts in tables.items()}
     estimate = max(estimates)
     notes = [f"error estimate ±{estimate:.2g}; first step h = {_steps_text(steps)}"]
-    scale = max(abs(v) for v in gradient.values())
+    scale = max(abs(v) for row in rows for v in row.values())
     if not estimate <= UNRELIABLE * max(scale, 1e-300):
         notes.insert(0, f"unreliable: the error estimate ±{estimate:.2g} is more than "
                         f"{UNRELIABLE:g} of the value")
     return MethodResult.measured(
         RICHARDSON,
-        gradient,
+        rows,
         counter,
         evaluations,
         step=steps,
@@ -339,11 +356,13 @@ def run_extended(problem: Problem) -> MethodResult:
 
     counter = OpCounter()
     m = CountingBackend(MPMATH, counter)
-    gradient, steps = {}, {}
-    out = problem.graph.outputs[0]
+    outputs = problem.graph.outputs
+    rows: list[dict[str, float]] = [{} for _ in outputs]
+    steps = {}
     with mpmath.workdps(EXTENDED_DIGITS):
         base = {k: mpmath.mpf(v) for k, v in problem.point.items()}
-        centre = evaluate(problem.graph, base, m)[out] if problem.order == 2 else None
+        centre = ([evaluate(problem.graph, base, m)[o] for o in outputs]
+                  if problem.order == 2 else [None] * len(outputs))
         for name in problem.point:
             scale = max(abs(base[name]), mpmath.mpf(1e-100))
             h = mpmath.mpf(1e-20 if problem.order == 1 else 1e-12) * scale
@@ -351,12 +370,14 @@ def run_extended(problem: Problem) -> MethodResult:
             for sign in (1, -1):
                 moved = dict(base)
                 moved[name] = base[name] + sign * h
-                values.append(evaluate(problem.graph, moved, m)[out])
-            gradient[name] = float(_central(m, problem.order, values[0], values[1], centre, h))
+                values.append(evaluate(problem.graph, moved, m))
+            for k, o in enumerate(outputs):
+                rows[k][name] = float(_central(m, problem.order, values[0][o], values[1][o],
+                                               centre[k], h))
             steps[name] = float(h)
     return MethodResult.measured(
         EXTENDED,
-        gradient,
+        rows,
         counter,
         2 * len(problem.point) + (problem.order == 2),
         step=steps,

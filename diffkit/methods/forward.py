@@ -1,6 +1,6 @@
 """``forward-mode``: the graph evaluated on dual numbers.  One pass per input
-direction: seed ``ẋᵢ = 1`` for one variable, read ``ḟ`` at the output.  Exact to
-rounding; a gradient of n variables costs n passes."""
+direction: seed ``ẋᵢ = 1`` for one variable, read ``ḟ`` at every output (a column
+of the Jacobian).  Exact to rounding; n variables cost n passes."""
 
 from __future__ import annotations
 
@@ -15,17 +15,18 @@ ID = "forward-mode"
 def run(problem: Problem) -> MethodResult:
     problem.require_first_order(ID, "second derivatives by forward mode need Taylor arithmetic (not built yet)")
     m, counter = problem.counting()
-    out = problem.graph.outputs[0]
-    gradient = {}
-    for name in problem.variables:
+    outputs = problem.graph.outputs
+    rows: list[dict[str, float]] = [{} for _ in outputs]
+    for name in problem.variables:  # one pass gives the column of every output
         seeded = dict(problem.point)
         seeded[name] = Dual(problem.point[name], 1.0)
-        y = evaluate(problem.graph, seeded, m)[out]
-        gradient[name] = float(y.tangent) if isinstance(y, Dual) else 0.0
+        values = evaluate(problem.graph, seeded, m)
+        for row, o in zip(rows, outputs, strict=True):
+            row[name] = float(values[o].tangent) if isinstance(values[o], Dual) else 0.0
     return MethodResult.measured(
         ID,
-        gradient,
+        rows,
         counter,
         len(problem.variables),
-        notes=["one pass per variable"],
+        notes=["one pass per variable" + (" (a column of the Jacobian each)" if len(rows) > 1 else "")],
     )

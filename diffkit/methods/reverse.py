@@ -1,5 +1,6 @@
 """``reverse-mode``: one forward sweep records every node's value, then one adjoint
-sweep runs the graph backwards, ``x̄ᵢ += ȳ · ∂y/∂xᵢ``, and returns the whole gradient.
+sweep runs the graph backwards, ``x̄ᵢ += ȳ · ∂y/∂xᵢ``, and returns the whole gradient
+(for a vector f, one adjoint sweep per output: a row of the Jacobian each).
 The cost is a small multiple of one evaluation of f, whatever the number of
 variables (the cheap-gradient principle)."""
 
@@ -46,20 +47,24 @@ def run(problem: Problem) -> MethodResult:
     graph = problem.graph
     values = evaluate(graph, problem.point, m)
     forward_ops = counter.total
-    out = graph.outputs[0]
-    adjoint = adjoints(graph, values, m, out)
     var_node = {n.name: i for i, n in enumerate(graph.nodes) if n.op == "var"}
-    gradient = {}
-    for name in problem.variables:
-        a = adjoint[var_node[name]] if name in var_node else None
-        gradient[name] = 0.0 if a is None else float(a)
-        if not is_finite(gradient[name]):
-            raise EvaluationError(f"the adjoint of {name} is not finite: the derivative does not exist here")
+    rows: list[dict[str, float]] = []
+    for out in graph.outputs:  # one adjoint sweep gives the row of one output
+        adjoint = adjoints(graph, values, m, out)
+        row = {}
+        for name in problem.variables:
+            a = adjoint[var_node[name]] if name in var_node else None
+            row[name] = 0.0 if a is None else float(a)
+            if not is_finite(row[name]):
+                raise EvaluationError(
+                    f"the adjoint of {name} is not finite: the derivative does not exist here")
+        rows.append(row)
+    sweeps = "one pass" if len(rows) == 1 else f"{len(rows)} adjoint sweeps, one per output"
     return MethodResult.measured(
         ID,
-        gradient,
+        rows,
         counter,
-        1,
-        notes=[f"one pass: {forward_ops} ops forward + {counter.total - forward_ops} adjoint"],
+        len(rows),
+        notes=[f"{sweeps}: {forward_ops} ops forward + {counter.total - forward_ops} adjoint"],
         extra={"sweep_ops": {"forward": forward_ops, "adjoint": counter.total - forward_ops}},
     )

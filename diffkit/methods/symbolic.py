@@ -25,12 +25,13 @@ def run(problem: Problem) -> MethodResult:
         values = evaluate(graph, problem.point, m)
     except EvaluationError as err:
         raise EvaluationError(f"the derivative cannot be evaluated here: {err.message}") from None
-    gradient = {
-        v: float(np.real(values[o])) for v, o in zip(problem.variables, graph.outputs, strict=True)
-    }
+    n = len(problem.variables)
+    flat = [float(np.real(values[o])) for o in graph.outputs]
+    rows = [dict(zip(problem.variables, flat[i : i + n], strict=True))
+            for i in range(0, len(flat), n)]
     return MethodResult.measured(
         ID,
-        gradient,
+        rows,
         counter,
         1,
         notes=[_size_note(size)],
