@@ -10,6 +10,7 @@ Public API: ``parse``, ``compare`` (→ ``Comparison``), ``sweep`` (→ ``Sweep`
 """
 
 from .compare import Comparison, compare
+from .directional import Directional, jvp, vjp
 from .dual import Dual
 from .errors import (
     BudgetExceeded,
@@ -37,6 +38,7 @@ __all__ = [
     "BudgetExceeded",
     "Comparison",
     "DiffkitError",
+    "Directional",
     "Dual",
     "EvaluationError",
     "Graph",
@@ -53,10 +55,12 @@ __all__ = [
     "__version__",
     "build_graph",
     "compare",
+    "jvp",
     "parse",
     "scaling",
     "stencil",
     "sweep",
     "to_dot",
     "trace",
+    "vjp",
 ]

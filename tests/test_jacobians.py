@@ -103,3 +103,33 @@ def test_reference_for_a_jacobian_at_50_digits():
         exact = [[e * 1.5, e], [1, -3 * mpmath.mpf(1.5) ** 2]]
     for row, exact_row in zip(c.reference_jacobian, exact, strict=True):
         assert row == pytest.approx([float(v) for v in exact_row], rel=1e-15)
+
+
+def test_jvp_is_the_jacobian_times_v_in_one_pass():
+    point = {"x1": 0.7, "x2": -1.2, "x3": 0.4}
+    exprs = [sp.sin(x1) * x2, sp.exp(x2 - x3), x1**2 + x3]
+    v = {"x1": 0.5, "x2": -2.0, "x3": 1.5}
+    d = diffkit.jvp(sp.Matrix(exprs), at=point, v=v)
+    exact = sympy_jacobian(exprs, point)
+    want = [sum(row[j] * v[n] for j, n in enumerate(["x1", "x2", "x3"])) for row in exact]
+    assert d.result == pytest.approx(want, rel=1e-14)
+    assert d.passes == 1
+
+
+def test_vjp_is_u_times_the_jacobian_in_one_sweep():
+    point = {"x1": 0.7, "x2": -1.2, "x3": 0.4}
+    exprs = [sp.sin(x1) * x2, sp.exp(x2 - x3), x1**2 + x3]
+    u = [1.0, -0.5, 2.0]
+    d = diffkit.vjp(sp.Matrix(exprs), at=point, u=u)
+    exact = sympy_jacobian(exprs, point)
+    want = {n: sum(u[i] * exact[i][j] for i in range(3)) for j, n in enumerate(["x1", "x2", "x3"])}
+    assert d.result == pytest.approx(want, rel=1e-14)
+    with pytest.raises(diffkit.DiffkitError, match="cotangent"):
+        diffkit.vjp(sp.Matrix(exprs), at=point, u=[1.0])
+
+
+def test_a_vjp_of_a_scalar_costs_what_one_gradient_costs():
+    grad = diffkit.compare("x1*x2*x3", at="x1=1,x2=2,x3=3", methods=["reverse-mode"]).result("reverse-mode")
+    d = diffkit.vjp("x1*x2*x3", at="x1=1,x2=2,x3=3", u=1.0)
+    assert d.result == grad.derivative
+    assert d.ops == grad.ops

@@ -18,12 +18,17 @@ from .base import MethodResult, Problem
 ID = "reverse-mode"
 
 
-def adjoints(graph: Graph, values: list[Any], m: Any, output: int, seed: Any = 1.0) -> list[Any]:
-    """The adjoint sweep: ∂output/∂node for every node (``None`` where it is zero)."""
+def adjoints(graph: Graph, values: list[Any], m: Any, output: int | dict[int, Any],
+             seed: Any = 1.0) -> list[Any]:
+    """The adjoint sweep: ∂output/∂node for every node (``None`` where it is zero).
+    ``output`` may also map several output nodes to their seeds (a cotangent ū): the
+    sweep then gives ūᵀJ in one pass."""
     nodes = graph.nodes
     adjoint: list[Any] = [None] * len(nodes)
-    adjoint[output] = seed
-    for i in range(output, -1, -1):
+    seeds = output if isinstance(output, dict) else {output: seed}
+    for node_id, value in seeds.items():
+        adjoint[node_id] = value if adjoint[node_id] is None else m.add(adjoint[node_id], value)
+    for i in range(max(seeds), -1, -1):
         y_bar = adjoint[i]
         node = nodes[i]
         if y_bar is None or node.op in ("var", "const"):
