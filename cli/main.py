@@ -103,8 +103,8 @@ def read_expression(argument: str) -> str:
                    "difference table; automatic steps grow with it.")
 @click.option("--accuracy", type=click.IntRange(1, 12), default=None, metavar="P",
               help="Accuracy order of the forward/backward/central rules (central: even).")
-@click.option("--order", type=click.IntRange(1, 2), default=1, show_default=True,
-              help="1: the gradient; 2: pure second derivatives.")
+@click.option("--order", type=click.IntRange(1, 4), default=1, show_default=True,
+              help="1: the gradient (or Jacobian); 2–4: pure higher derivatives.")
 @click.option("--format", "output_format", type=click.Choice(list(FORMATS)),
               default="table", show_default=True, help="How to print the comparison.")
 def compare(expression: str, at: tuple[str, ...], methods: tuple[str, ...],

@@ -162,10 +162,12 @@ class Comparison:
                 formula = str(self.derivatives[name])
             else:
                 formula = f"(a formula of {self.derivative_ops:,} operations as printed)"
-            if self.order == 1:
-                label = "f'" if len(self.variables) == 1 else f"∂f/∂{name}"
+            k = self.order
+            if len(self.variables) == 1:
+                label = "f" + "'" * k if k <= 3 else f"f^({k})"
             else:
-                label = "f''" if len(self.variables) == 1 else f"∂²f/∂{name}²"
+                power = {1: "", 2: "²", 3: "³", 4: "⁴"}[k]
+                label = f"∂{power}f/∂{name}{power}"
             if self.reference is not None:
                 exact = fmt.number(self.reference[name])
             elif self.one_sided is not None:
@@ -397,8 +399,8 @@ def compare(
     if accuracy is not None and not (isinstance(accuracy, int) and 1 <= accuracy <= 12):
         raise DiffkitError(f"the accuracy order must be a whole number from 1 to 12, not {accuracy!r}")
     step = float(step) if isinstance(step, int) else step
-    if order not in (1, 2):
-        raise DiffkitError(f"the derivative order must be 1 or 2, not {order!r}")
+    if order not in (1, 2, 3, 4):
+        raise DiffkitError(f"the derivative order must be 1, 2, 3 or 4, not {order!r}")
     vector = len(exprs) > 1
     if vector and order != 1:
         raise DiffkitError("second derivatives of a vector-valued expression are not supported yet")

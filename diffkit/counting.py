@@ -17,6 +17,7 @@ from collections import Counter
 from typing import Any
 
 from .backends import OPERATIONS
+from .dual import Dual
 
 
 class OpCounter:
@@ -51,7 +52,8 @@ class CountingBackend:
 
         def counted(*args):
             result = fn(*args)
-            tally[operation] += getattr(result, "size", 1)
+            if not isinstance(result, Dual):  # a Dual's own arithmetic counted its parts
+                tally[operation] += getattr(result, "size", 1)
             return result
 
         counted.__name__ = operation

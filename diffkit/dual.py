@@ -13,6 +13,9 @@ work on Duals:
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -90,6 +93,8 @@ class Dual:
             return NotImplemented
         if name == "pow":
             return inputs[0] ** inputs[1] if isinstance(inputs[0], Dual) else Dual.__rpow__(inputs[1], inputs[0])
+        if name == "heaviside":  # np.heaviside(x, 1/2): the table's Heaviside(0) = 1/2
+            return _apply(name, inputs[0])
         return _apply(name, *inputs)
 
 
@@ -100,7 +105,7 @@ _UFUNCS = {
     "tan": "tan", "arcsin": "asin", "arccos": "acos", "arctan": "atan",
     "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "arcsinh": "asinh",
     "arccosh": "acosh", "arctanh": "atanh", "absolute": "abs", "sign": "sign",
-    "maximum": "max", "minimum": "min",
+    "maximum": "max", "minimum": "min", "heaviside": "heaviside",
 }
 
 
@@ -108,8 +113,23 @@ def _primal(v: Any) -> Any:
     return v.primal if isinstance(v, Dual) else v
 
 
+#: the backend Dual arithmetic runs on: numpy, unless an interpreter that counts ops
+#: (forward mode on nested duals) installs its counting backend with ``arithmetic``
+_BACKEND: contextvars.ContextVar[Any] = contextvars.ContextVar("dual_backend", default=NUMPY)
+
+
+@contextlib.contextmanager
+def arithmetic(backend: Any) -> Iterator[None]:
+    """Run Dual arithmetic (the parts of nested duals included) on ``backend``."""
+    token = _BACKEND.set(backend)
+    try:
+        yield
+    finally:
+        _BACKEND.reset(token)
+
+
 def _apply(name: str, *args: Any) -> Dual:
-    return apply(PRIMITIVES[name], NUMPY, args)
+    return apply(PRIMITIVES[name], _BACKEND.get(), args)
 
 
 def apply(prim: Primitive, m: Any, args: Any) -> Any:

@@ -26,6 +26,9 @@ def run(problem: Problem) -> MethodResult:
             f"the complex step needs an analytic function, and {', '.join(refused)} "
             "is not: use another method"
         )
+    if problem.order > 2:
+        raise NotAnalyticError("the complex step gives first and second derivatives only; "
+                               "use another method for higher orders")
     m, counter = problem.counting()
     user = problem.step if isinstance(problem.step, float) else None
     if problem.order == 1:

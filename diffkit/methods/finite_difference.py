@@ -191,15 +191,15 @@ def _steps_text(steps: dict[str, float]) -> str:
 class _Table:
     """One variable's Richardson table: central differences at h0/2^k, extrapolated.
 
-    The central difference for the first or second derivative has an error series
-    in even powers of h, so each column cancels one more: T[k][j] = T[k][j-1] +
+    A central difference has an error series in even powers of h, so each column
+    cancels one more: T[k][j] = T[k][j-1] +
     (T[k][j-1] − T[k-1][j-1]) / (4^j − 1)."""
 
-    def __init__(self, x: float, h0: float, scale: float, derivative: int) -> None:
+    def __init__(self, x: float, h0: float, scale: float, rule: Stencil) -> None:
         self.x, self.h0, self.h = x, h0, h0
-        self.derivative = derivative
-        # round-off in a row: eps·|f|·Σ|w|/h^d, Σ|w| = 1 for f' (weights ±1/2), 4 for f''
-        self.noise = EPS * scale * (1 if derivative == 1 else 4)
+        self.derivative = rule.derivative
+        # round-off in a row: eps·|f|·Σ|w|/h^d (Σ|w| = 1 for f', 4 for f'')
+        self.noise = EPS * scale * float(rule.roundoff_factor)
         self.previous: list[Any] = []
         self.best: Any = None
         self.best_error = math.inf
@@ -255,43 +255,52 @@ def richardson_start(problem: Problem, name: str, derivative: int = 1,
     return fraction * min(lengths) if lengths else 0.1 * max(1.0, abs(x))
 
 
-def _central(m: Any, derivative: int, plus: Any, minus: Any, centre: Any, h: float) -> Any:
-    if derivative == 1:
-        return m.div(m.sub(plus, minus), 2 * h)
-    return m.div(m.add(m.sub(plus, m.mul(2.0, centre)), minus), h * h)
+def _central(m: Any, rule: Stencil, at: dict[int, Any], h: float) -> Any:
+    """The central difference of ``rule`` from f at x + o·h (``at[o]``)."""
+    return combine(m, rule, at, h)
 
 
 def run_richardson(problem: Problem, levels: int = 10, derivative: int | None = None) -> MethodResult:
-    """Richardson extrapolation of central differences for f' (or f'' with
-    ``derivative=2``; the problem's order by default), with an error estimate that
-    includes the round-off floor."""
+    """Richardson extrapolation of central differences for the derivative of the
+    problem's order (or ``derivative``), with an error estimate that includes the
+    round-off floor.  Any order: the central stencil's error series is in even
+    powers of h whatever the derivative."""
     derivative = problem.order if derivative is None else derivative
+    rule = stencil(derivative, 2)
+    offsets = [o for o, w in zip(rule.offsets, rule.weights, strict=True) if w and o]
     m, counter = problem.counting()
     n_out = len(problem.graph.outputs)
     tables: dict[str, list[_Table]] = {}  # per variable, one table per output
     evaluations = 0
-    centre = [None] * n_out
-    if derivative == 2:
+    centre: list[Any] = [None] * n_out
+    if any(o == 0 and w for o, w in zip(rule.offsets, rule.weights, strict=True)):
         name0, x0 = next(iter(problem.point.items()))
         centre = list(f_at(problem, m, [(name0, x0)])[:, 0])
         evaluations += 1
+
+    def row_values(values: np.ndarray, k: int, start: int) -> dict[int, Any]:
+        at = {o: values[k, start + j] for j, o in enumerate(offsets)}
+        if centre[k] is not None:
+            at[0] = centre[k]
+        return at
+
     user_step = problem.step if isinstance(problem.step, float) else None
     for name, x in problem.point.items():
         h = user_step or richardson_start(problem, name, derivative)
         # a first step that leaves the domain: try smaller ones (not with a user step)
         for attempt in range(12):
             h = representable_step(x, h)
-            evaluations += 2
+            evaluations += len(offsets)
             try:
-                first = f_at(problem, m, [(name, x + h), (name, x - h)])
+                first = f_at(problem, m, [(name, x + o * h) for o in offsets])
                 break
             except EvaluationError:
                 if user_step or attempt == 11:
                     raise
                 h /= 8
-        tables[name] = [_Table(x, h, abs(v), derivative) for v in problem.output_values]
+        tables[name] = [_Table(x, h, abs(v), rule) for v in problem.output_values]
         for k, t in enumerate(tables[name]):
-            t.add_row(m, _central(m, derivative, first[k, 0], first[k, 1], centre[k], h))
+            t.add_row(m, _central(m, rule, row_values(first, k, 0), h))
     for _level in range(1, levels):
         active = [(name, ts) for name, ts in tables.items() if not all(t.done for t in ts)]
         if not active:
@@ -301,14 +310,13 @@ def run_richardson(problem: Problem, levels: int = 10, derivative: int | None = 
             h = representable_step(ts[0].x, ts[0].h)
             for t in ts:
                 t.h = h
-            moves += [(name, ts[0].x + h), (name, ts[0].x - h)]
+            moves += [(name, ts[0].x + o * h) for o in offsets]
         values = f_at(problem, m, moves)
         evaluations += len(moves)
         for i, (_, ts) in enumerate(active):
             for k, t in enumerate(ts):
                 if not t.done:
-                    t.add_row(m, _central(m, derivative, values[k, 2 * i], values[k, 2 * i + 1],
-                                          centre[k], t.h))
+                    t.add_row(m, _central(m, rule, row_values(values, k, i * len(offsets)), t.h))
                 else:
                     t.h /= 2
     rows: list[dict[str, float]] = [{} for _ in range(n_out)]
@@ -359,27 +367,35 @@ def run_extended(problem: Problem) -> MethodResult:
     outputs = problem.graph.outputs
     rows: list[dict[str, float]] = [{} for _ in outputs]
     steps = {}
-    with mpmath.workdps(EXTENDED_DIGITS):
+    rule = stencil(problem.order, 2)
+    digits = EXTENDED_DIGITS + 20 * (problem.order - 1)
+    points = [o for o, w in zip(rule.offsets, rule.weights, strict=True) if w]
+    evaluations = 0
+    with mpmath.workdps(digits):
         base = {k: mpmath.mpf(v) for k, v in problem.point.items()}
-        centre = ([evaluate(problem.graph, base, m)[o] for o in outputs]
-                  if problem.order == 2 else [None] * len(outputs))
+        centre = evaluate(problem.graph, base, m) if 0 in points else None
+        evaluations += centre is not None
         for name in problem.point:
             scale = max(abs(base[name]), mpmath.mpf(1e-100))
-            h = mpmath.mpf(1e-20 if problem.order == 1 else 1e-12) * scale
-            values = []
-            for sign in (1, -1):
+            # round-off 10^-digits/h^k against truncation h^2: balance at h^(k+2)
+            h = mpmath.mpf(10) ** (-digits / (problem.order + 2)) * scale
+            values = {}
+            for o in points:
+                if o == 0:
+                    values[0] = centre
+                    continue
                 moved = dict(base)
-                moved[name] = base[name] + sign * h
-                values.append(evaluate(problem.graph, moved, m))
-            for k, o in enumerate(outputs):
-                rows[k][name] = float(_central(m, problem.order, values[0][o], values[1][o],
-                                               centre[k], h))
+                moved[name] = base[name] + o * h
+                values[o] = evaluate(problem.graph, moved, m)
+                evaluations += 1
+            for k, out in enumerate(outputs):
+                rows[k][name] = float(combine(m, rule, {o: v[out] for o, v in values.items()}, h))
             steps[name] = float(h)
     return MethodResult.measured(
         EXTENDED,
         rows,
         counter,
-        2 * len(problem.point) + (problem.order == 2),
+        evaluations,
         step=steps,
-        notes=[f"{EXTENDED_DIGITS}-digit arithmetic; step h = {_steps_text(steps)}"],
+        notes=[f"{digits}-digit arithmetic; step h = {_steps_text(steps)}"],
     )
