@@ -105,11 +105,14 @@ def read_expression(argument: str) -> str:
               help="Accuracy order of the forward/backward/central rules (central: even).")
 @click.option("--order", type=click.IntRange(1, 4), default=1, show_default=True,
               help="1: the gradient (or Jacobian); 2–4: pure higher derivatives.")
+@click.option("--hessian", is_flag=True,
+              help="The full Hessian, by symbolic, fd-central, forward-over-forward and "
+                   "forward-over-reverse.")
 @click.option("--format", "output_format", type=click.Choice(list(FORMATS)),
               default="table", show_default=True, help="How to print the comparison.")
 def compare(expression: str, at: tuple[str, ...], methods: tuple[str, ...],
             step: str | None, noise: str | None, accuracy: int | None, order: int,
-            output_format: str) -> None:
+            hessian: bool, output_format: str) -> None:
     """Compare every method's derivative of EXPRESSION at a point.
 
     EXPRESSION uses numbers, variables, + - * / ** (or ^), parentheses, pi, e and
@@ -125,6 +128,7 @@ def compare(expression: str, at: tuple[str, ...], methods: tuple[str, ...],
       diffkit compare "-x^2 + 1" --at 3
       diffkit compare "sin(x)" --at 1 --method fd-central --step 1e-4
       diffkit compare @expr.txt --at x=0.5
+      diffkit compare "x1*exp(x2) + x2**3" --at x1=1 --at x2=2 --hessian
     """
     if not at:
         raise InputError("no point given: add --at, e.g. --at 2 or --at x=2")
@@ -132,7 +136,7 @@ def compare(expression: str, at: tuple[str, ...], methods: tuple[str, ...],
         text = read_expression(expression)
         comparison = diffkit.compare(text, list(at), methods or None, step=_number_or_auto(step, "--step"),
                                      noise=_number_or_auto(noise, "--noise"), accuracy=accuracy,
-                                     order=order)
+                                     order=order, hessian=hessian)
     except DiffkitError as err:
         raise InputError(err.message) from None
     writer = FORMATS[output_format]

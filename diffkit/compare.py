@@ -25,7 +25,7 @@ from .errors import DiffkitError
 from .evaluate import evaluate, find_kinks, is_finite
 from .graph import build_graph
 from .limits import DEFAULT_LIMITS, Limits
-from .methods import METHODS, MethodResult, Problem
+from .methods import HESSIANS, METHODS, MethodResult, Problem
 from .onesided import one_sided
 from .parse import parse_outputs, variables_of
 from .point import PointLike, point_from
@@ -52,6 +52,7 @@ class Comparison:
     results: list[MethodResult]
     reference: dict[str, float] | None = None
     reference_jacobian: list[list[float]] | None = None  # rows: outputs, columns: variables
+    reference_hessian: list[list[float]] | None = None
     reference_method: str | None = None
     reference_digits: int | None = None
     reference_error: str | None = None
@@ -114,6 +115,7 @@ class Comparison:
             "function_ops": self.function_ops,
             "reference": self.reference,
             "reference_jacobian": self.reference_jacobian,
+            "reference_hessian": self.reference_hessian,
             "results": [r.to_dict() for r in self.results],
             "reference_method": self.reference_method,
             "reference_digits": self.reference_digits,
@@ -148,6 +150,12 @@ class Comparison:
             )
         else:
             lines.append(f"f cannot be evaluated here: {self.value_error}")
+        if self.reference_hessian is not None or any(r.hessian for r in self.results):
+            lines.append(f"Hessian (rows and columns: {', '.join(self.variables)})")
+            for row in self.reference_hessian or []:
+                lines.append("exact  [" + ", ".join(fmt.number(v) for v in row) + "]")
+            lines.append(f"reference: {self.reference_error or self.reference_method}")
+            return lines
         if isinstance(self.value, list) or (self.reference_jacobian and len(self.reference_jacobian) > 1):
             lines.append(f"Jacobian (rows: the {len(self.value or [])} outputs; columns: "
                          f"{', '.join(self.variables)})")
@@ -192,11 +200,12 @@ class Comparison:
         """The table's cells as text, one dict per method (shared by every renderer)."""
         rows = []
         for r in self.results:
-            if r.jacobian is None:
+            matrix = r.jacobian if r.jacobian is not None else r.hessian
+            if matrix is None:
                 derivative = "—"
-            elif r.derivative is None:  # a Jacobian: one line per output
+            elif r.derivative is None:  # a Jacobian or a Hessian: one line per row
                 derivative = "\n".join("[" + ", ".join(fmt.number(v) for v in row) + "]"
-                                       for row in r.jacobian)
+                                       for row in matrix)
             elif len(r.derivative) == 1:
                 derivative = fmt.number(next(iter(r.derivative.values())))
             else:
@@ -291,11 +300,15 @@ AT_A_KINK = {
 }
 
 
-def _run(method: str, problem: Problem) -> MethodResult:
+def _run(method: str, problem: Problem, hessian: bool = False) -> MethodResult:
     started = time.perf_counter()
     try:
+        if hessian and method not in HESSIANS:
+            raise DiffkitError(f"{method} does not compute Hessians here; "
+                               f"{', '.join(HESSIANS)} do")
+        table = HESSIANS if hessian else METHODS
         with time_budget(problem.limits.method_seconds, method), np.errstate(all="ignore"):
-            result = METHODS[method](problem)
+            result = table[method](problem)
         if result.jacobian is not None and not all(is_finite(v) for r in result.jacobian for v in r):
             result = MethodResult(method, error="the result is not a finite number")
     except DiffkitError as err:
@@ -307,6 +320,8 @@ def _run(method: str, problem: Problem) -> MethodResult:
             method, error=f"internal error ({type(err).__name__}: {err}); please report it"
         )
     result.seconds = time.perf_counter() - started
+    if hessian and result.jacobian is not None:  # the rows are the Hessian's
+        result.hessian, result.jacobian, result.derivative = result.jacobian, None, None
     return result
 
 
@@ -369,6 +384,7 @@ def compare(
     noise: float | str | None = None,
     accuracy: int | None = None,
     order: int = 1,
+    hessian: bool = False,
     limits: Limits = DEFAULT_LIMITS,
 ) -> Comparison:
     """Differentiate ``expression`` at ``at`` by every method (or those named).
@@ -402,8 +418,10 @@ def compare(
     if order not in (1, 2, 3, 4):
         raise DiffkitError(f"the derivative order must be 1, 2, 3 or 4, not {order!r}")
     vector = len(exprs) > 1
-    if vector and order != 1:
+    if vector and (order != 1 or hessian):
         raise DiffkitError("second derivatives of a vector-valued expression are not supported yet")
+    if hessian and order != 1:
+        raise DiffkitError("--hessian gives all second derivatives; leave --order at 1")
     problem = Problem(expr, build_graph(exprs), point, step, limits, accuracy=accuracy,
                       order=order, outputs=exprs if vector else None)
     noise_note = None
@@ -426,7 +444,7 @@ def compare(
         results = [MethodResult(mid, error=f"f cannot be evaluated here: {value_error}")
                    for mid in chosen]
     else:
-        results = [_run(mid, problem) for mid in chosen]
+        results = [_run(mid, problem, hessian) for mid in chosen]
 
     comparison = Comparison(
         noise=noise_note,
@@ -467,6 +485,18 @@ def compare(
             "f is differentiable here"
             for k in kinks
         ]
+    if hessian:
+        comparison.order = 2
+        try:
+            ref = compute_reference(problem, hessian=True)
+        except DiffkitError as err:
+            comparison.reference_error = err.message
+            return comparison
+        comparison.reference_hessian = [[float(v) for v in row.values()] for row in ref.rows]
+        comparison.reference_method, comparison.reference_digits = ref.how, ref.digits
+        comparison.reference_error = None
+        _measure(results, ref.rows)
+        return comparison
     try:
         ref = compute_reference(problem)
     except DiffkitError as err:

@@ -84,8 +84,19 @@ def derivative_value(expr: sp.Expr, name: str, point: dict[str, float], order: i
         return +evaluate(graph, inputs, MPMATH)[graph.outputs[0]]
 
 
-def reference(problem: Problem) -> Reference:
-    """The high-precision gradient at ``problem.point`` (raises ``DiffkitError``)."""
+def reference(problem: Problem, hessian: bool = False) -> Reference:
+    """The high-precision gradient (or Jacobian, or with ``hessian`` the Hessian) at
+    ``problem.point``; raises ``DiffkitError``."""
+    if hessian:
+        graph = problem.symbolic_hessian().graph
+        how = f"symbolic Hessian in mpmath at {DIGITS} digits, confirmed at {CONFIRM_DIGITS}"
+        with time_budget(problem.limits.symbolic_seconds, "the reference"):
+            low = _symbolic_values(graph, problem.point, DIGITS)
+            high = _symbolic_values(graph, problem.point, CONFIRM_DIGITS)
+        n = len(problem.variables)
+        rows = [dict(zip(problem.variables, high[i : i + n], strict=True))
+                for i in range(0, len(high), n)]
+        return Reference(rows, how, _agreement(low, high))
     try:
         graph = problem.symbolic().graph
         how = f"symbolic derivative in mpmath at {DIGITS} digits, confirmed at {CONFIRM_DIGITS}"

@@ -133,3 +133,40 @@ def test_a_vjp_of_a_scalar_costs_what_one_gradient_costs():
     d = diffkit.vjp("x1*x2*x3", at="x1=1,x2=2,x3=3", u=1.0)
     assert d.result == grad.derivative
     assert d.ops == grad.ops
+
+
+hessian_terms = st.lists(st.sampled_from([
+    x1 * sp.exp(x2), x2**3, sp.sin(x1 * x3), sp.log(2 + x1**2) * x2, sp.atan(x2 - x3) * x1,
+    sp.sqrt(1 + x3**2), x1**2 * x2 * x3,
+]), min_size=1, max_size=4, unique=True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(hessian_terms, coordinates, coordinates, coordinates)
+def test_hessians_by_every_method_that_computes_them_match_sympys(terms, a, b, c):
+    expr = sp.Add(*terms)
+    point = {"x1": a, "x2": b, "x3": c}
+    names = sorted(s.name for s in expr.free_symbols)
+    symbols = [sp.Symbol(n, real=True) for n in names]
+    subs = {s: sp.Float(point[s.name], 40) for s in symbols}
+    exact = [[float(sp.diff(expr, p, q).evalf(40, subs=subs)) for q in symbols] for p in symbols]
+    comparison = diffkit.compare(expr, at={n: point[n] for n in names}, hessian=True,
+                                 methods=["symbolic", "forward-mode", "reverse-mode", "fd-central"])
+    assert comparison.reference_hessian is not None
+    for r in comparison.results:
+        assert r.error is None, (r.method, r.error)
+        tolerance = 1e-5 if r.method == "fd-central" else 1e-12
+        for row, exact_row in zip(r.hessian, exact, strict=True):
+            for got, want in zip(row, exact_row, strict=True):
+                assert abs(got - want) <= tolerance * max(1, abs(want)), r.method
+
+
+def test_the_issue_hessian_example_and_its_pass_counts():
+    c = diffkit.compare("x1*exp(x2) + x2**3", at="x1=1,x2=2", hessian=True)
+    e2 = float(mpmath.exp(2))
+    assert c.reference_hessian[0] == pytest.approx([0.0, e2], abs=1e-15)
+    assert c.reference_hessian[1] == pytest.approx([e2, e2 + 12], rel=1e-15)
+    assert c.result("reverse-mode").evaluations == 2  # n passes of forward-over-reverse
+    assert c.result("forward-mode").evaluations == 3  # n(n+1)/2 passes
+    assert "does not compute Hessians" in c.result("complex-step").error
+    assert c.to_dict()["reference_hessian"] == c.reference_hessian

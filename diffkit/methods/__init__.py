@@ -24,4 +24,12 @@ METHODS: dict[str, Callable[[Problem], MethodResult]] = {
     reverse.ID: reverse.run,
 }
 
-__all__ = ["METHODS", "MethodResult", "Problem"]
+#: the methods that compute a full Hessian, and how
+HESSIANS: dict[str, Callable[[Problem], MethodResult]] = {
+    symbolic.ID: symbolic.hessian,
+    "fd-central": finite_difference.hessian_central,
+    forward.ID: forward.hessian,
+    reverse.ID: reverse.hessian,
+}
+
+__all__ = ["HESSIANS", "METHODS", "MethodResult", "Problem"]

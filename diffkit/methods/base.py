@@ -154,6 +154,25 @@ class Problem:
         except Exception as err:  # noqa: BLE001  (kept: the reference sees it too)
             return err
 
+    @cached_property
+    def _symbolic_hessian(self) -> Symbolic | Exception:
+        try:
+            with time_budget(self.limits.symbolic_seconds, "the symbolic Hessian"):
+                gradient = differentiate(self.expression, self.variables, 1)
+                entries = [h for g in gradient for h in differentiate(g, self.variables, 1)]
+                graph = build_graph(entries)
+                size = {"tree": graph.tree_op_count, "graph": graph.op_count, "cse": None}
+                return Symbolic(entries, graph, size)
+        except Exception as err:  # noqa: BLE001  (kept: the reference sees it too)
+            return err
+
+    def symbolic_hessian(self) -> Symbolic:
+        """The Hessian's n² formulas (row by row) and one graph to evaluate them."""
+        result = self._symbolic_hessian
+        if isinstance(result, Exception):
+            raise result
+        return result
+
     def symbolic(self) -> Symbolic:
         """SymPy's derivative per variable and one graph to evaluate them all (after
         CSE), under the symbolic time budget; computed once and shared by the
@@ -187,6 +206,7 @@ class MethodResult:
     extra: dict[str, Any] = field(default_factory=dict)
     jacobian: list[list[float]] | None = None  # rows: outputs, columns: variables
     variables: list[str] = field(default_factory=list)
+    hessian: list[list[float]] | None = None  # with compare(..., hessian=True)
 
     @classmethod
     def measured(
@@ -205,14 +225,16 @@ class MethodResult:
         """The derivative as one {variable: value} per output (None if it failed)."""
         if self.derivative is not None:
             return [self.derivative]
-        return None if self.jacobian is None else [dict(zip(self.variables, r, strict=True))
-                                                   for r in self.jacobian]
+        matrix = self.jacobian if self.jacobian is not None else self.hessian
+        return None if matrix is None else [dict(zip(self.variables, r, strict=True))
+                                            for r in matrix]
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "method": self.method,
             "derivative": self.derivative,
             "jacobian": self.jacobian,
+            "hessian": self.hessian,
             "abs_error": self.abs_error,
             "rel_error": self.rel_error,
             "ops": self.ops,

@@ -399,3 +399,46 @@ def run_extended(problem: Problem) -> MethodResult:
         step=steps,
         notes=[f"{digits}-digit arithmetic; step h = {_steps_text(steps)}"],
     )
+
+
+def hessian_central(problem: Problem) -> MethodResult:
+    """Central second differences: (f(x+hᵢ) − 2f(x) + f(x−hᵢ))/hᵢ² on the diagonal and
+    (f(x+hᵢ+hⱼ) − f(x+hᵢ−hⱼ) − f(x−hᵢ+hⱼ) + f(x−hᵢ−hⱼ))/(4hᵢhⱼ) off it, with
+    h = ε^(1/4)·max(1, |x|); every point in one vectorized evaluation."""
+    m, counter = problem.counting()
+    names = problem.variables
+    steps = {n: representable_step(x, EPS**0.25 * max(1.0, abs(x))) for n, x in problem.point.items()}
+    points: list[dict[str, float]] = [dict(problem.point)]
+    index: dict[tuple, int] = {}
+
+    def at(shift: dict[str, int]) -> int:
+        key = tuple(sorted(shift.items()))
+        if key not in index:
+            p = dict(problem.point)
+            for n, s in shift.items():
+                p[n] = problem.point[n] + s * steps[n]
+            index[key] = len(points)
+            points.append(p)
+        return index[key]
+
+    plan = {}
+    for i, a in enumerate(names):
+        for j in range(i, len(names)):
+            b = names[j]
+            if a == b:
+                plan[(a, b)] = (at({a: 1}), at({a: -1}))
+            else:
+                plan[(a, b)] = tuple(at({a: sa, b: sb}) for sa, sb in ((1, 1), (1, -1), (-1, 1), (-1, -1)))
+    inputs = {n: np.array([p[n] for p in points]) for n in problem.point}
+    values = np.broadcast_to(evaluate(problem.graph, inputs, m)[problem.graph.outputs[0]], (len(points),))
+    matrix = {}
+    for (a, b), idx in plan.items():
+        if a == b:
+            num = m.add(m.sub(values[idx[0]], m.mul(2.0, values[0])), values[idx[1]])
+            matrix[a, b] = float(m.div(num, steps[a] ** 2))
+        else:
+            num = m.add(m.sub(m.sub(values[idx[0]], values[idx[1]]), values[idx[2]]), values[idx[3]])
+            matrix[a, b] = matrix[b, a] = float(m.div(num, 4 * steps[a] * steps[b]))
+    rows = [{b: matrix[a, b] for b in names} for a in names]
+    return MethodResult.measured("fd-central", rows, counter, len(points),
+                                 step=steps, notes=[f"step h = {_steps_text(steps)}"])

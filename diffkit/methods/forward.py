@@ -50,3 +50,26 @@ def innermost_tangent(y: Any, k: int) -> float:
     for _ in range(k):
         y = y.tangent if isinstance(y, Dual) else 0.0
     return float(y.primal if isinstance(y, Dual) else y)
+
+
+def hessian(problem: Problem) -> MethodResult:
+    """Forward-over-forward: inputs x + δᵢε₁ + δⱼε₂ on nested duals give ∂²f/∂xᵢ∂xⱼ in
+    one pass each, n(n+1)/2 passes for the whole (symmetric) matrix."""
+    m, counter = problem.counting()
+    names = problem.variables
+    out = problem.graph.outputs[0]
+    matrix = [[0.0] * len(names) for _ in names]
+    passes = 0
+    for i, a in enumerate(names):
+        for j in range(i, len(names)):
+            b = names[j]
+            seeded: dict[str, Any] = {}
+            for name, x in problem.point.items():
+                seeded[name] = Dual(Dual(x, 1.0 if name == a else 0.0), 1.0 if name == b else 0.0)
+            with arithmetic(m):
+                y = evaluate(problem.graph, seeded, m)[out]
+            passes += 1
+            matrix[i][j] = matrix[j][i] = innermost_tangent(y, 2)
+    rows = [dict(zip(names, row, strict=True)) for row in matrix]
+    return MethodResult.measured(ID, rows, counter, passes,
+                                 notes=[f"forward-over-forward: {passes} passes, one per pair"])

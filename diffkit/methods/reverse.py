@@ -102,3 +102,29 @@ def _forward_over_reverse(problem: Problem) -> MethodResult:
         ID, rows, counter, len(problem.variables) * len(rows),
         notes=[f"forward-over-reverse: one pass per variable on dual numbers nested {k - 1} deep"],
     )
+
+
+def hessian(problem: Problem) -> MethodResult:
+    """Forward-over-reverse: with xᵢ seeded as a dual number, one forward and one
+    adjoint sweep give the whole column ∂(∇f)/∂xᵢ (a Hessian-vector product): n passes."""
+    from diffkit.dual import Dual, arithmetic
+
+    m, counter = problem.counting()
+    graph = problem.graph
+    names = problem.variables
+    var_node = {n.name: i for i, n in enumerate(graph.nodes) if n.op == "var"}
+    columns = []
+    for a in names:
+        seeded = {name: Dual(x, 1.0 if name == a else 0.0) for name, x in problem.point.items()}
+        with arithmetic(m):
+            values = evaluate(graph, seeded, m)
+            adjoint = adjoints(graph, values, m, graph.outputs[0])
+        column = []
+        for b in names:
+            v = adjoint[var_node[b]] if b in var_node else None
+            column.append(float(v.tangent) if isinstance(v, Dual) else 0.0)
+        columns.append(column)
+    rows = [dict(zip(names, [columns[j][i] for j in range(len(names))], strict=True))
+            for i in range(len(names))]
+    return MethodResult.measured(ID, rows, counter, len(names),
+                                 notes=[f"forward-over-reverse: {len(names)} passes, a column each"])

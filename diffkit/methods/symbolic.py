@@ -46,3 +46,19 @@ def _size_note(size: dict[str, int | None]) -> str:
     if size["cse"] is not None:
         note += f", {size['cse']} after CSE"
     return note
+
+
+def hessian(problem: Problem) -> MethodResult:
+    """The symbolic Hessian: the gradient's formulas differentiated again (each by one
+    adjoint sweep on diffkit's graph), evaluated as one shared graph."""
+    _, graph, size = problem.symbolic_hessian()
+    m, counter = problem.counting()
+    try:
+        values = evaluate(graph, problem.point, m)
+    except EvaluationError as err:
+        raise EvaluationError(f"the Hessian cannot be evaluated here: {err.message}") from None
+    n = len(problem.variables)
+    flat = [float(np.real(values[o])) for o in graph.outputs]
+    rows = [dict(zip(problem.variables, flat[i : i + n], strict=True)) for i in range(0, n * n, n)]
+    return MethodResult.measured(ID, rows, counter, 1, notes=[_size_note(size)],
+                                 extra={"expression_ops": size})
