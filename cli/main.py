@@ -289,10 +289,12 @@ def graph(expression: str, output: str | None, png: str | None) -> None:
                    "skipped there.")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write ops against n on log-log axes to this file.")
+@click.option("--hessian", is_flag=True,
+              help="Full Hessians instead of gradients, with their cost in gradient-equivalents.")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="How to print the report.")
 def scaling(family: str, sizes: tuple[int, ...], methods: tuple[str, ...], budget: float,
-            plot_path: str | None, output_format: str) -> None:
+            plot_path: str | None, hessian: bool, output_format: str) -> None:
     """How each method's cost grows with the size of the problem.
 
     \b
@@ -306,7 +308,7 @@ def scaling(family: str, sizes: tuple[int, ...], methods: tuple[str, ...], budge
     try:
         with console.status("starting") as status:
             report = diffkit.scaling(family, sizes, list(methods) or None, budget=budget,
-                                     progress=lambda text: status.update(text))
+                                     progress=lambda text: status.update(text), hessian=hessian)
     except DiffkitError as err:
         raise InputError(err.message) from None
     if plot_path:

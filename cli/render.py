@@ -120,7 +120,8 @@ def print_scaling_table(report) -> None:
     from rich.text import Text
 
     console = Console(highlight=False, width=None if _is_tty() else 120)
-    console.print(Text(f"{report.family}: measured cost as n grows"))
+    what = "the Hessian" if report.hessian else "the derivative"
+    console.print(Text(f"{report.family}: measured cost of {what} as n grows"))
     table = Table(header_style="bold")
     for i, c in enumerate(["n", "method", "ops", "f ops", "ops / f", "evals", "time", "note"]):
         table.add_column(c, justify="left" if i in (1, 7) else "right")
@@ -128,6 +129,8 @@ def print_scaling_table(report) -> None:
         ratio = "—" if r["ops"] is None else f"{r['ops'] / r['function_ops']:.2f}"
         size = r.get("expression_ops")
         note = r["note"] or ""
+        if r.get("gradient_equivalents") is not None:
+            note = f"{r['gradient_equivalents']:.1f} gradient-equivalents"
         if size:
             note = f"derivative: {size['tree']:,} ops as printed, {size['graph']:,} as a graph" + (
                 f", {size['cse']:,} after CSE" if size.get("cse") is not None else "")

@@ -23,7 +23,7 @@ import sympy as sp
 from .budget import time_budget
 from .errors import DiffkitError
 from .graph import build_graph
-from .methods import METHODS, Problem
+from .methods import HESSIANS, METHODS, Problem
 
 
 def _sum_of_squares(n: int) -> tuple[sp.Expr, dict[str, float]]:
@@ -82,9 +82,11 @@ class ScalingReport:
     sizes: list[int]
     methods: list[str]
     rows: list[dict[str, Any]] = field(default_factory=list)
+    hessian: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {"family": self.family, "n_means": FAMILIES[self.family][1],
+                "derivative": "hessian" if self.hessian else "gradient",
                 "rows": [dict(r) for r in self.rows]}
 
     def __str__(self) -> str:
@@ -113,19 +115,23 @@ def scaling(
     *,
     budget: float = 30.0,
     progress: Callable[[str], None] | None = None,
+    hessian: bool = False,
 ) -> ScalingReport:
-    """Run the methods on the family at each size; see the module docstring."""
+    """Run the methods on the family at each size; see the module docstring.  With
+    ``hessian``, the methods that compute full Hessians, and each row's cost in
+    gradient-equivalents (its ops over one reverse-mode gradient's)."""
     if family not in FAMILIES:
         raise DiffkitError(f"unknown family '{family}'; choose from {', '.join(FAMILIES)}")
     sizes = sorted(dict.fromkeys(int(n) for n in sizes))
     if not sizes or sizes[0] < 1 or sizes[-1] > 100_000:
         raise DiffkitError("sizes must be whole numbers from 1 to 100,000")
-    chosen = list(METHODS) if methods is None else list(dict.fromkeys(methods))
+    table = HESSIANS if hessian else METHODS
+    chosen = list(table) if methods is None else list(dict.fromkeys(methods))
     for m in chosen:
-        if m not in METHODS:
-            raise DiffkitError(f"unknown method '{m}'; choose from {', '.join(METHODS)}")
+        if m not in table:
+            raise DiffkitError(f"unknown method '{m}'; choose from {', '.join(table)}")
     build, _ = FAMILIES[family]
-    report = ScalingReport(family, sizes, chosen)
+    report = ScalingReport(family, sizes, chosen, hessian=hessian)
     history: dict[str, list[tuple[int, float]]] = {m: [] for m in chosen}
     for n in sizes:
         if progress:
@@ -137,6 +143,7 @@ def scaling(
 
         evaluate(problem.graph, point, m_count)
         function_ops = counter.total
+        gradient_ops = METHODS["reverse-mode"](problem).ops if hessian else None
         for method in chosen:
             row: dict[str, Any] = {"n": n, "method": method, "ops": None,
                                    "function_ops": function_ops, "evaluations": None,
@@ -151,7 +158,7 @@ def scaling(
             started = time.perf_counter()
             try:
                 with time_budget(budget, f"{method} at n = {n}"):
-                    result = METHODS[method](problem)
+                    result = table[method](problem)
             except DiffkitError as err:
                 row["note"] = err.message
                 report.rows.append(row)
@@ -159,6 +166,8 @@ def scaling(
                 continue
             seconds = time.perf_counter() - started
             row.update(ops=result.ops, evaluations=result.evaluations, seconds=seconds)
+            if gradient_ops:
+                row["gradient_equivalents"] = result.ops / gradient_ops
             if "expression_ops" in result.extra:
                 row["expression_ops"] = dict(result.extra["expression_ops"])
             report.rows.append(row)

@@ -60,3 +60,11 @@ def test_scaling_command_json_and_plot(tmp_path):
                          capture_output=True, text=True, check=False)
     assert bad.returncode == 2
     assert bad.stderr.startswith("Error: unknown family")
+
+
+def test_a_hessian_by_forward_over_reverse_costs_order_n_gradients():
+    report = diffkit.scaling("rosenbrock", [10, 40], methods=["reverse-mode"], hessian=True)
+    small, large = (r["gradient_equivalents"] for r in report.rows)
+    assert 3 < large / small < 5.5  # four times the variables, about four times the gradients
+    assert [r["evaluations"] for r in report.rows] == [10, 40]
+    assert report.to_dict()["derivative"] == "hessian"
