@@ -51,11 +51,10 @@ def to_markdown(comparison: Comparison) -> str:
 
 
 def print_table(comparison: Comparison) -> None:
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(highlight=False, width=None if _is_tty() else 120)
+    console = _console()
     for line in comparison.summary_lines():
         console.print(Text(line))
     table = Table(header_style="bold")
@@ -67,6 +66,13 @@ def print_table(comparison: Comparison) -> None:
         note = ("error: " if row["failed"] else "") + row["note"]
         table.add_row(*[Text(row[c]) for c in Comparison.COLUMNS], Text(note), style=style)
     console.print(table)
+
+
+def _console():
+    """rich's console for tables: 120 columns when the output is not a terminal."""
+    from rich.console import Console
+
+    return Console(highlight=False, width=None if _is_tty() else 120)
 
 
 def _is_tty() -> bool:
@@ -91,11 +97,10 @@ def sweep_to_csv(result) -> str:
 
 
 def print_sweep_table(result) -> None:
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(highlight=False, width=None if _is_tty() else 120)
+    console = _console()
     what = "f'" if result.order == 1 else "f''"
     console.print(Text(f"{what} of {result.expression} at {result.variable} = "
                        f"{result.point[result.variable]:g}: exact {result.exact!r}"))
@@ -115,11 +120,10 @@ def print_sweep_table(result) -> None:
 
 
 def print_scaling_table(report) -> None:
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(highlight=False, width=None if _is_tty() else 120)
+    console = _console()
     what = "the Hessian" if report.hessian else "the derivative"
     console.print(Text(f"{report.family}: measured cost of {what} as n grows"))
     table = Table(header_style="bold")

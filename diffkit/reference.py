@@ -24,7 +24,7 @@ from .dual import Dual
 from .errors import BudgetExceeded
 from .evaluate import evaluate
 from .graph import Graph, build_graph
-from .methods.base import Problem
+from .methods.base import Problem, rows_of
 
 DIGITS = 50
 CONFIRM_DIGITS = 70
@@ -87,31 +87,19 @@ def derivative_value(expr: sp.Expr, name: str, point: dict[str, float], order: i
 def reference(problem: Problem, hessian: bool = False) -> Reference:
     """The high-precision gradient (or Jacobian, or with ``hessian`` the Hessian) at
     ``problem.point``; raises ``DiffkitError``."""
-    if hessian:
-        graph = problem.symbolic_hessian().graph
-        how = f"symbolic Hessian in mpmath at {DIGITS} digits, confirmed at {CONFIRM_DIGITS}"
-        with time_budget(problem.limits.symbolic_seconds, "the reference"):
-            low = _symbolic_values(graph, problem.point, DIGITS)
-            high = _symbolic_values(graph, problem.point, CONFIRM_DIGITS)
-        n = len(problem.variables)
-        rows = [dict(zip(problem.variables, high[i : i + n], strict=True))
-                for i in range(0, len(high), n)]
-        return Reference(rows, how, _agreement(low, high))
+    what = "Hessian" if hessian else "derivative"
     try:
-        graph = problem.symbolic().graph
-        how = f"symbolic derivative in mpmath at {DIGITS} digits, confirmed at {CONFIRM_DIGITS}"
+        graph = (problem.symbolic_hessian() if hessian else problem.symbolic()).graph
+        how = f"symbolic {what} in mpmath at {DIGITS} digits, confirmed at {CONFIRM_DIGITS}"
         with time_budget(problem.limits.symbolic_seconds, "the reference"):
             low = _symbolic_values(graph, problem.point, DIGITS)
             high = _symbolic_values(graph, problem.point, CONFIRM_DIGITS)
     except BudgetExceeded:
-        if problem.order != 1:
+        if problem.order != 1 or hessian:
             raise
         how = (f"forward mode over mpmath at {DIGITS} digits, confirmed at "
                f"{CONFIRM_DIGITS} (the symbolic derivative was over budget)")
         with time_budget(problem.limits.symbolic_seconds, "the reference"):
             low = _forward_values(problem, DIGITS)
             high = _forward_values(problem, CONFIRM_DIGITS)
-    n = len(problem.variables)
-    rows = [dict(zip(problem.variables, high[i : i + n], strict=True))
-            for i in range(0, len(high), n)]
-    return Reference(rows, how, _agreement(low, high))
+    return Reference(rows_of(high, problem.variables), how, _agreement(low, high))

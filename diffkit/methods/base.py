@@ -31,6 +31,19 @@ class Symbolic(NamedTuple):
     size: dict[str, int | None]
 
 
+def _raise_or_return(result: Symbolic | Exception) -> Symbolic:
+    """A cached computation kept its failure, so every reader sees the same one."""
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+def rows_of(flat: list[Any], variables: list[str]) -> list[dict[str, Any]]:
+    """Values listed row by row (output, then variable) as one {variable: value} per row."""
+    n = len(variables)
+    return [dict(zip(variables, flat[i : i + n], strict=True)) for i in range(0, len(flat), n)]
+
+
 def _ops(graph: Graph) -> int:
     return graph.op_count
 
@@ -81,13 +94,6 @@ class Problem:
     def expressions(self) -> list[sp.Expr]:
         """f's components: one for a scalar f."""
         return self.outputs if self.outputs else [self.expression]
-
-    def require_first_order(self, method: str, how: str) -> None:
-        """Refuse a second derivative in a method that does not compute one yet."""
-        if self.order != 1:
-            from diffkit.errors import EvaluationError
-
-            raise EvaluationError(f"{method} computes first derivatives only; {how}")
 
     @cached_property
     def output_values(self) -> list[float]:
@@ -168,19 +174,13 @@ class Problem:
 
     def symbolic_hessian(self) -> Symbolic:
         """The Hessian's n² formulas (row by row) and one graph to evaluate them."""
-        result = self._symbolic_hessian
-        if isinstance(result, Exception):
-            raise result
-        return result
+        return _raise_or_return(self._symbolic_hessian)
 
     def symbolic(self) -> Symbolic:
         """SymPy's derivative per variable and one graph to evaluate them all (after
         CSE), under the symbolic time budget; computed once and shared by the
         ``symbolic`` method and the reference."""
-        result = self._symbolic
-        if isinstance(result, Exception):
-            raise result
-        return result
+        return _raise_or_return(self._symbolic)
 
     def counting(self) -> tuple[CountingBackend, OpCounter]:
         counter = OpCounter()

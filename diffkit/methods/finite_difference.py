@@ -255,11 +255,6 @@ def richardson_start(problem: Problem, name: str, derivative: int = 1,
     return fraction * min(lengths) if lengths else 0.1 * max(1.0, abs(x))
 
 
-def _central(m: Any, rule: Stencil, at: dict[int, Any], h: float) -> Any:
-    """The central difference of ``rule`` from f at x + o·h (``at[o]``)."""
-    return combine(m, rule, at, h)
-
-
 def run_richardson(problem: Problem, levels: int = 10, derivative: int | None = None) -> MethodResult:
     """Richardson extrapolation of central differences for the derivative of the
     problem's order (or ``derivative``), with an error estimate that includes the
@@ -300,7 +295,7 @@ def run_richardson(problem: Problem, levels: int = 10, derivative: int | None = 
                 h /= 8
         tables[name] = [_Table(x, h, abs(v), rule) for v in problem.output_values]
         for k, t in enumerate(tables[name]):
-            t.add_row(m, _central(m, rule, row_values(first, k, 0), h))
+            t.add_row(m, combine(m, rule, row_values(first, k, 0), h))
     for _level in range(1, levels):
         active = [(name, ts) for name, ts in tables.items() if not all(t.done for t in ts)]
         if not active:
@@ -316,7 +311,7 @@ def run_richardson(problem: Problem, levels: int = 10, derivative: int | None = 
         for i, (_, ts) in enumerate(active):
             for k, t in enumerate(ts):
                 if not t.done:
-                    t.add_row(m, _central(m, rule, row_values(values, k, i * len(offsets)), t.h))
+                    t.add_row(m, combine(m, rule, row_values(values, k, i * len(offsets)), t.h))
                 else:
                     t.h /= 2
     rows: list[dict[str, float]] = [{} for _ in range(n_out)]

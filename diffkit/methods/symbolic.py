@@ -15,7 +15,7 @@ from diffkit.backends import NUMPY
 from diffkit.errors import EvaluationError
 from diffkit.evaluate import evaluate
 
-from .base import MethodResult, Problem, Symbolic
+from .base import MethodResult, Problem, Symbolic, rows_of
 
 ID = "symbolic"
 
@@ -29,10 +29,7 @@ def _evaluated(problem: Problem, formulas: Symbolic, what: str) -> MethodResult:
         values = evaluate(graph, problem.point, m)
     except EvaluationError as err:
         raise EvaluationError(f"the {what} cannot be evaluated here: {err.message}") from None
-    n = len(problem.variables)
-    flat = [float(np.real(values[o])) for o in graph.outputs]
-    rows = [dict(zip(problem.variables, flat[i : i + n], strict=True))
-            for i in range(0, len(flat), n)]
+    rows = rows_of([float(np.real(values[o])) for o in graph.outputs], problem.variables)
     return MethodResult.measured(ID, rows, counter, 1, notes=[_size_note(size)],
                                  extra={"expression_ops": size})
 
