@@ -131,6 +131,7 @@ def test_vjp_is_u_times_the_jacobian_in_one_sweep():
 def test_a_vjp_of_a_scalar_costs_what_one_gradient_costs():
     grad = diffkit.compare("x1*x2*x3", at="x1=1,x2=2,x3=3", methods=["reverse-mode"]).result("reverse-mode")
     d = diffkit.vjp("x1*x2*x3", at="x1=1,x2=2,x3=3", u=1.0)
+    assert d.result == {"x1": 6.0, "x2": 3.0, "x3": 2.0}  # (x2*x3, x1*x3, x1*x2) by hand
     assert d.result == grad.derivative
     assert d.ops == grad.ops
 
