@@ -19,10 +19,9 @@ import numpy as np
 import sympy as sp
 
 from . import formatting as fmt
-from .backends import NUMPY
 from .budget import time_budget
 from .errors import DiffkitError
-from .evaluate import evaluate, find_kinks, is_finite
+from .evaluate import along, evaluate, find_kinks, is_finite
 from .graph import build_graph
 from .limits import DEFAULT_LIMITS, Limits
 from .methods import HESSIANS, METHODS, MethodResult, Problem
@@ -331,12 +330,8 @@ def _estimate_noise(problem: Problem) -> tuple[float | None, str]:
 
     levels = []
     for name in problem.point:
-        def along(values, name=name):
-            inputs = {k: np.full(np.shape(values), v) for k, v in problem.point.items()}
-            inputs[name] = values
-            return evaluate(problem.graph, inputs, NUMPY, check=False)[problem.graph.outputs[0]]
-
-        sigma, message = estimate_noise(along, problem.point[name])
+        sigma, message = estimate_noise(along(problem.graph, problem.point, name),
+                                        problem.point[name])
         if sigma is None:
             return None, f"noise not estimated along {name}: {message}"
         levels.append(sigma)

@@ -24,6 +24,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
+from .backends import NUMPY
 from .dual import Dual, apply
 from .errors import EvaluationError, PointError
 from .graph import Graph
@@ -66,6 +67,21 @@ def evaluate(
                     _check_finite(prim, args, y)
                 values[i] = y
     return values
+
+
+def along(graph: Graph, point: Mapping[str, float], name: str) -> Callable[[np.ndarray], np.ndarray]:
+    """f as a numpy function of one variable, the others held at ``point``: values
+    outside the domain come back as nan (sweeps and noise probes want them so)."""
+
+    def f(values: np.ndarray) -> np.ndarray:
+        values = np.asarray(values)
+        inputs = {k: np.full(values.shape, v, dtype=values.dtype) for k, v in point.items()}
+        inputs[name] = values
+        with np.errstate(all="ignore"):
+            out = evaluate(graph, inputs, NUMPY, check=False)[graph.outputs[0]]
+        return np.broadcast_to(out, values.shape)
+
+    return f
 
 
 def real_part(v: Any) -> Any:

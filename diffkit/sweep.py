@@ -29,7 +29,7 @@ import sympy as sp
 from .backends import NUMPY
 from .budget import time_budget
 from .errors import DiffkitError
-from .evaluate import evaluate, find_kinks
+from .evaluate import along, evaluate, find_kinks
 from .graph import build_graph
 from .limits import DEFAULT_LIMITS, Limits
 from .methods.finite_difference import EPS, default_step
@@ -189,12 +189,7 @@ def sweep(
     with time_budget(limits.symbolic_seconds, "the sweep's reference"):
         exact = derivative_value(expr, wrt, point, order)
 
-    def f(values: np.ndarray) -> np.ndarray:
-        inputs = {k: np.full(values.shape, v, dtype=values.dtype) for k, v in point.items()}
-        inputs[wrt] = values
-        with np.errstate(all="ignore"):
-            out = evaluate(graph, inputs, NUMPY, check=False)[graph.outputs[0]]
-        return np.broadcast_to(out, values.shape)
+    f = along(graph, point, wrt)
 
     complex_default = 1e-20 * max(abs(x), 1e-100) if order == 1 else EPS**0.25 * max(1.0, abs(x))
     defaults = {k: default_step(st, x) if st else complex_default
