@@ -17,7 +17,84 @@ import numpy as np
 import sympy as sp
 
 #: Every operation a backend provides; the op counter counts exactly these.
-OPERATIONS = ["add", "sub", "mul", "div", "neg", "square", "powi", "pow", "sqrt", "exp", "log", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "abs", "sign", "max", "min", "heaviside", "dirac"]
+OPERATIONS = ["add", "sub", "mul", "div", "neg", "square", "powi", "pow", "sqrt", "exp", "log", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "abs", "sign", "max", "min", "heaviside", "dirac",
+              # arrays and machine learning (array_primitives.py)
+              "sum", "matmul", "reshape", "transpose", "getitem", "scatter", "sigmoid", "softplus", "relu", "logsumexp"]
+
+#: the array operations that only move data: the op counter counts them as free
+DATA_MOVEMENT = {"reshape", "transpose", "getitem"}
+
+
+def lifted(name: str, fn):
+    """``fn`` for plain numbers and arrays; a value that differentiates itself (a Dual,
+    a recorded value) gets the primitive applied through the table instead, so rules
+    written with ``m.sum``, ``m.sigmoid``, … compose (forward over reverse)."""
+
+    def op(*args):
+        for a in args:
+            apply = getattr(a, "_diffkit_apply", None)
+            if apply is not None:
+                return apply(name, args)
+        return fn(*args)
+
+    op.__name__ = name
+    return op
+
+
+def _np_logsumexp(z):
+    """log Σ exp(z) over the last axis without overflow: the largest term factored out."""
+    z = np.asarray(z)
+    top = np.max(z, axis=-1, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    return np.log(np.sum(np.exp(z - top), axis=-1)) + top[..., 0]
+
+
+def _np_sigmoid(x):
+    """1 / (1 + e⁻ˣ) without overflow: e^−|x| is never above 1."""
+    e = np.exp(-np.abs(x))
+    return np.where(np.asarray(x) >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _scatter(values, shape, index):
+    """An array of zeros of ``shape`` with ``values`` added at ``index`` (the adjoint of
+    indexing; repeated indices add up)."""
+    if hasattr(values, "primal"):  # a Dual: scatter is linear, so part by part
+        return type(values)(_scatter(values.primal, shape, index), _scatter(values.tangent, shape, index))
+    values = np.asarray(values)
+    out = np.zeros(shape, dtype=np.result_type(values, float))
+    np.add.at(out, index, values)
+    return out
+
+
+def _elementwise(fn):
+    """A scalar function (mpmath's, SymPy's) applied to each entry of an object array."""
+    ufunc = None
+
+    def op(*args):
+        nonlocal ufunc
+        if any(isinstance(a, np.ndarray) for a in args):
+            ufunc = ufunc or np.frompyfunc(fn, len(args), 1)
+            return ufunc(*args)
+        return fn(*args)
+
+    return op
+
+
+def _swap_last(x):
+    return np.swapaxes(x, -1, -2) if np.ndim(x) >= 2 else x
+
+
+def _array_ops(exp, log):
+    """The array operations every backend shares (numpy works on object arrays too)."""
+    return {
+        "sum": lambda x, axis=None: np.sum(x, axis=axis),
+        "matmul": np.matmul,
+        "reshape": np.reshape,
+        "transpose": _swap_last,
+        "getitem": lambda x, index: x[index],
+        "scatter": _scatter,
+        "logsumexp": lambda z: log(np.sum(exp(np.asarray(z)), axis=-1)),
+    }
 
 
 def _np_const(value: sp.Expr) -> float:
@@ -36,6 +113,16 @@ NUMPY = SimpleNamespace(
     max=np.maximum, min=np.minimum,
     heaviside=lambda x: np.heaviside(x, 0.5),
     dirac=lambda x: np.zeros_like(x),
+    sum=lifted("sum", lambda x, axis=None: np.sum(x, axis=axis)),
+    matmul=lifted("matmul", np.matmul),
+    reshape=lifted("reshape", np.reshape),
+    transpose=lifted("transpose", _swap_last),
+    getitem=lifted("getitem", lambda x, index: x[index]),
+    scatter=_scatter,
+    sigmoid=lifted("sigmoid", _np_sigmoid),
+    softplus=lifted("softplus", lambda x: np.logaddexp(0.0, x)),
+    relu=lifted("relu", lambda x: np.maximum(x, 0.0)),
+    logsumexp=lifted("logsumexp", _np_logsumexp),
 )
 """float64, complex128 and numpy arrays of either (elementwise)."""
 
@@ -62,6 +149,14 @@ MPMATH = SimpleNamespace(
     abs=abs, sign=mpmath.sign, max=max, min=min,
     heaviside=_mp_heaviside, dirac=lambda x: mpmath.mpf(0),
 )
+# object arrays of mpmath numbers: scalar functions entry by entry, numpy for the rest
+for _name in OPERATIONS[4:29]:
+    setattr(MPMATH, _name, _elementwise(getattr(MPMATH, _name)))
+for _name, _fn in _array_ops(MPMATH.exp, MPMATH.log).items():
+    setattr(MPMATH, _name, _fn)
+MPMATH.sigmoid = _elementwise(lambda x: 1 / (1 + mpmath.exp(-x)))
+MPMATH.softplus = _elementwise(lambda x: mpmath.log1p(mpmath.exp(x)))
+MPMATH.relu = _elementwise(lambda x: max(x, mpmath.mpf(0)))
 """Arbitrary precision at ``mpmath.mp.dps`` digits (the reference)."""
 
 
@@ -98,3 +193,10 @@ SYMPY = SimpleNamespace(
 )
 """SymPy expressions: the graph run on symbols builds formulas (symbolic
 differentiation on diffkit's own shared graph)."""
+for _name in OPERATIONS[4:29]:
+    setattr(SYMPY, _name, _elementwise(getattr(SYMPY, _name)))
+for _name, _fn in _array_ops(SYMPY.exp, SYMPY.log).items():
+    setattr(SYMPY, _name, _fn)
+SYMPY.sigmoid = _elementwise(lambda x: 1 / (1 + sp.exp(-x)))
+SYMPY.softplus = _elementwise(lambda x: sp.log(1 + sp.exp(x)))
+SYMPY.relu = _elementwise(lambda x: sp.Max(x, 0))

@@ -16,7 +16,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from .backends import OPERATIONS
+import numpy as np
+
+from .backends import DATA_MOVEMENT, OPERATIONS
 from .dual import Dual
 
 
@@ -49,12 +51,30 @@ class CountingBackend:
 
     def _counted(self, operation: str, fn):
         tally = self.counter.by_operation
+        if operation in DATA_MOVEMENT:
+            return fn
 
         def counted(*args):
             result = fn(*args)
             if not isinstance(result, Dual):  # a Dual's own arithmetic counted its parts
-                tally[operation] += getattr(result, "size", 1)
+                tally[operation] += _cost(operation, args, result)
             return result
 
         counted.__name__ = operation
         return counted
+
+
+def _cost(operation: str, args: tuple, result) -> int:
+    """Arithmetic operations one call executed: one per element of the result, except
+    for reductions (n − 1 additions per sum of n) and matrix products (k
+    multiplications and k − 1 additions per element of the result)."""
+    size = getattr(result, "size", 1)
+    if operation == "matmul":
+        k = np.shape(args[1])[0] if np.ndim(args[1]) == 1 else np.shape(args[1])[-2]
+        return (2 * k - 1) * size
+    if operation in ("sum", "logsumexp"):
+        n = getattr(args[0], "size", 1)
+        return max(n - size, 0) + (2 * n + size if operation == "logsumexp" else 0)
+    if operation == "scatter":
+        return getattr(args[0], "size", 1)
+    return size

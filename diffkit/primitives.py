@@ -14,7 +14,13 @@ Every way of differentiating reads this one table.  An entry holds
   ``convention``: what happens there, e.g. the subgradient every method uses;
 - ``directional``: the one-sided rule at a kink, ``rule(m, primals, tangents) -> ẏ``
   for a step in the direction of the tangents (``|ẋ|`` for abs at 0).  Forward mode
-  with these rules gives the exact left and right derivatives.
+  with these rules gives the exact left and right derivatives;
+- ``jvp`` and ``vjp``: for array primitives whose partials are not elementwise
+  (``matmul``, ``sum``, ``softmax``, …), one rule per argument that applies the
+  Jacobian to a tangent, ``rule(m, *args, y, ẋ) -> ẏ`` part, or its transpose to an
+  adjoint, ``rule(m, *args, y, ȳ) -> x̄`` part (``None``: no contribution).  For every
+  other primitive both come from ``partials``, with numpy's broadcasting undone in
+  the adjoint (``tangent_term``, ``adjoint_term``).
 
 Adding a primitive is one ``_define`` call here (plus the backends' function of the
 same name); every interpreter, the op counter and the complex step pick it up.
@@ -58,6 +64,8 @@ class Primitive:
     kink: Callable[..., Any] | None = None
     convention: str = ""
     directional: Callable[..., Any] | None = None
+    jvp: tuple[Callable[..., Any], ...] | None = None
+    vjp: tuple[Callable[..., Any], ...] | None = None
 
 
 PRIMITIVES: dict[str, Primitive] = {}
@@ -65,6 +73,45 @@ PRIMITIVES: dict[str, Primitive] = {}
 
 def _define(name: str, value, partials, **kw) -> None:
     PRIMITIVES[name] = Primitive(name, len(partials), value, tuple(partials), **kw)
+
+
+def tangent_term(prim: Primitive, k: int, m: Any, args: Any, y: Any, tangent: Any) -> Any:
+    """Argument k's part of the output's tangent, ∂y/∂xₖ · ẋₖ (None where it is zero)."""
+    if prim.jvp is not None:
+        return prim.jvp[k](m, *args, y, tangent)
+    partial = prim.partials[k](m, *args, y)
+    return None if partial is ZERO else scale(m, partial, tangent)
+
+
+def adjoint_term(prim: Primitive, k: int, m: Any, args: Any, y: Any, y_bar: Any) -> Any:
+    """Argument k's part of its adjoint, x̄ₖ += ȳ · ∂y/∂xₖ, summed back to xₖ's shape
+    where numpy broadcast xₖ (None where it is zero)."""
+    if prim.vjp is not None:
+        return prim.vjp[k](m, *args, y, y_bar)
+    partial = prim.partials[k](m, *args, y)
+    if partial is ZERO:
+        return None
+    return unbroadcast(m, scale(m, partial, y_bar), shape_of(args[k]))
+
+
+def shape_of(v: Any) -> tuple[int, ...]:
+    """The array shape behind a number, an array, a Dual or a recorded value."""
+    while hasattr(v, "primal"):
+        v = v.primal
+    return getattr(v, "shape", ())
+
+
+def unbroadcast(m: Any, g: Any, shape: tuple[int, ...]) -> Any:
+    """Sum ``g`` over the axes numpy broadcast an argument of ``shape`` along."""
+    g_shape = shape_of(g)
+    if g_shape == shape:
+        return g
+    extra = len(g_shape) - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        extra + i for i, n in enumerate(shape) if n == 1 and g_shape[extra + i] != 1)
+    if axes:
+        g = m.sum(g, axes)
+    return m.reshape(g, shape) if shape_of(g) != shape else g
 
 
 def _no_slope(what: str):
@@ -253,3 +300,6 @@ _define(
     domain=lambda x: x != 0,
     domain_text="DiracDelta(0) is not a number: the derivative does not exist here",
 )
+
+
+from . import array_primitives  # noqa: F401  (the array and machine-learning rows)

@@ -1,0 +1,240 @@
+"""The primitive table's rows for arrays and machine learning.
+
+The scalar rows (``primitives.py``) give each argument's partial ∂y/∂x, applied
+elementwise.  Reductions, matrix products, indexing and the softmax family have
+Jacobians that are not diagonal, so their rows give the two products every
+interpreter needs instead: ``jvp`` (forward mode, J·ẋ) and ``vjp`` (reverse mode,
+ȳᵀJ), one rule per argument, written with the backend's operations so that they run
+on floats, Duals, SymPy and mpmath alike.  Arguments that only configure the
+operation (an axis, a shape, an index) get ``_param``: they are never differentiated.
+
+>>> import numpy as np
+>>> from diffkit.backends import NUMPY
+>>> X, w = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, -1.0])
+>>> PRIMITIVES["matmul"].vjp[1](NUMPY, X, w, X @ w, np.ones(2))   # Xᵀ·1
+array([4., 6.])
+
+Conventions at kinks: ``relu'(0) = 0`` (PyTorch's), and ``norm`` at the zero vector
+takes the subgradient 0.  ``logsumexp``, ``softmax``, ``log_softmax`` and
+``cross_entropy`` work along the last axis and never overflow: the largest entry is
+factored out before ``exp`` (``logsumexp([1000, 0]) = 1000``, not ``inf``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .primitives import PRIMITIVES, ZERO, Primitive, shape_of, unbroadcast
+
+
+def _param(*_: Any) -> None:
+    """The rule of an argument that is not differentiated (an axis, a shape, an index)."""
+    return
+
+
+def _define(name: str, value, jvp=None, vjp=None, partials=None, **kw) -> None:
+    rules = partials if partials is not None else jvp
+    PRIMITIVES[name] = Primitive(
+        name, len(rules), value, tuple(partials or [_param] * len(rules)),
+        jvp=None if jvp is None else tuple(jvp), vjp=None if vjp is None else tuple(vjp), **kw)
+
+
+def _ndim(v: Any) -> int:
+    return len(shape_of(v))
+
+
+def _keep(m: Any, v: Any, z: Any) -> Any:
+    """A last-axis reduction ``v`` of ``z`` with the axis put back (length 1)."""
+    return m.reshape(v, (*shape_of(v), 1)) if _ndim(z) > 1 else v
+
+
+def _spread(m: Any, g: Any, x: Any, axis: Any) -> Any:
+    """The adjoint of a sum over ``axis``: ``g`` copied back along the summed axes."""
+    shape = shape_of(x)
+    if axis is None:
+        kept = (1,) * len(shape)
+    else:
+        axes = {a % len(shape) for a in (axis if isinstance(axis, tuple) else (axis,))}
+        kept = tuple(1 if i in axes else n for i, n in enumerate(shape))
+    return m.mul(m.reshape(g, kept), np.ones(shape))
+
+
+def _count(x: Any, axis: Any) -> float:
+    shape = shape_of(x)
+    if axis is None:
+        return float(np.prod(shape))
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return float(np.prod([shape[a] for a in axes]))
+
+
+# --- reductions and shapes ---------------------------------------------------------------
+_define(
+    "sum",
+    lambda m, x, axis=None: m.sum(x, axis),
+    jvp=[lambda m, x, axis, y, t: m.sum(t, axis), _param],
+    vjp=[lambda m, x, axis, y, g: _spread(m, g, x, axis), _param],
+)
+_define(
+    "mean",
+    lambda m, x, axis=None: m.div(m.sum(x, axis), _count(x, axis)),
+    jvp=[lambda m, x, axis, y, t: m.div(m.sum(t, axis), _count(x, axis)), _param],
+    vjp=[lambda m, x, axis, y, g: _spread(m, m.div(g, _count(x, axis)), x, axis), _param],
+)
+_define(
+    "reshape",
+    lambda m, x, shape: m.reshape(x, shape),
+    jvp=[lambda m, x, shape, y, t: m.reshape(t, shape), _param],
+    vjp=[lambda m, x, shape, y, g: m.reshape(g, shape_of(x)), _param],
+)
+_define(
+    "transpose",  # the last two axes swapped (x.T of a matrix)
+    lambda m, x: m.transpose(x),
+    jvp=[lambda m, x, y, t: m.transpose(t)],
+    vjp=[lambda m, x, y, g: m.transpose(g)],
+)
+_define(
+    "getitem",  # x[index]: indexing and slicing
+    lambda m, x, index: m.getitem(x, index),
+    jvp=[lambda m, x, index, y, t: m.getitem(t, index), _param],
+    vjp=[lambda m, x, index, y, g: m.scatter(g, shape_of(x), index), _param],
+)
+
+
+def _matmul_adjoints(m: Any, a: Any, b: Any, g: Any) -> tuple[Any, Any]:
+    """ā = ḡ·bᵀ and b̄ = aᵀ·ḡ, with numpy's rules for vectors (a 1-D argument is a row
+    on the left, a column on the right) and stacked matrices."""
+    a_shape, b_shape = shape_of(a), shape_of(b)
+    if len(a_shape) == 1 and len(b_shape) == 1:  # a·b, a number
+        return m.mul(g, b), m.mul(g, a)
+    a2 = m.reshape(a, (1, a_shape[0])) if len(a_shape) == 1 else a
+    b2 = m.reshape(b, (b_shape[0], 1)) if len(b_shape) == 1 else b
+    g2 = g
+    if len(a_shape) == 1:
+        g2 = m.reshape(g2, (*shape_of(g2)[:-1], 1, shape_of(g2)[-1]))
+    if len(b_shape) == 1:
+        g2 = m.reshape(g2, (*shape_of(g2), 1))
+    a_bar = unbroadcast(m, m.matmul(g2, m.transpose(b2)), shape_of(a2))
+    b_bar = unbroadcast(m, m.matmul(m.transpose(a2), g2), shape_of(b2))
+    return m.reshape(a_bar, a_shape), m.reshape(b_bar, b_shape)
+
+
+_define(
+    "matmul",  # a @ b (also dot of vectors and matrices)
+    lambda m, a, b: m.matmul(a, b),
+    jvp=[lambda m, a, b, y, t: m.matmul(t, b), lambda m, a, b, y, t: m.matmul(a, t)],
+    vjp=[lambda m, a, b, y, g: _matmul_adjoints(m, a, b, g)[0],
+         lambda m, a, b, y, g: _matmul_adjoints(m, a, b, g)[1]],
+)
+
+
+def _norm_slope(m: Any, x: Any, y: Any) -> Any:
+    """x/‖x‖, or None (the subgradient 0) at the zero vector."""
+    return None if _is_zero(y) else m.div(x, y)
+
+
+def _is_zero(y: Any) -> bool:
+    while hasattr(y, "primal"):
+        y = y.primal
+    try:
+        return bool(y == 0)
+    except TypeError:
+        return False
+
+
+def _scaled(m: Any, s: Any, g: Any) -> Any:
+    return None if s is None else m.mul(g, s)
+
+
+_define(
+    "norm",  # the Euclidean norm of all entries
+    lambda m, x: m.sqrt(m.sum(m.square(x))),
+    jvp=[lambda m, x, y, t: None if _is_zero(y) else m.div(m.sum(m.mul(x, t)), y)],
+    vjp=[lambda m, x, y, g: _scaled(m, _norm_slope(m, x, y), g)],
+    kink=lambda x: bool(np.all(np.asarray(x) == 0)),
+    convention="norm is not differentiable at the zero vector; its subgradient 0 is used",
+    analytic=False,
+)
+_define(
+    "stop_gradient",  # detach: the value passes, the derivative does not
+    lambda m, x: x,
+    partials=[lambda m, x, y: ZERO],
+)
+
+# --- machine learning -------------------------------------------------------------------
+_define(
+    "sigmoid",
+    lambda m, x: m.sigmoid(x),
+    partials=[lambda m, x, y: m.mul(y, m.sigmoid(m.neg(x)))],  # σ(x)σ(−x): no 1 − σ cancellation
+)
+_define(
+    "softplus",  # log(1 + eˣ), computed as logaddexp(0, x)
+    lambda m, x: m.softplus(x),
+    partials=[lambda m, x, y: m.sigmoid(x)],
+)
+_define(
+    "relu",
+    lambda m, x: m.relu(x),
+    partials=[lambda m, x, y: m.sign(y)],  # 1 where x > 0, else 0
+    analytic=False,
+    kink=lambda x: x == 0,
+    convention="relu'(0) = 0 (PyTorch's convention)",
+    directional=lambda m, p, t: m.relu(t[0]),
+)
+
+
+def _softmax_of(m: Any, z: Any, lse: Any) -> Any:
+    return m.exp(m.sub(z, _keep(m, lse, z)))
+
+
+_define(
+    "logsumexp",
+    lambda m, z: m.logsumexp(z),
+    jvp=[lambda m, z, y, t: m.sum(m.mul(_softmax_of(m, z, y), t), -1)],
+    vjp=[lambda m, z, y, g: m.mul(_keep(m, g, z), _softmax_of(m, z, y))],
+)
+_define(
+    "softmax",
+    lambda m, z: _softmax_of(m, z, m.logsumexp(z)),
+    jvp=[lambda m, z, y, t: m.mul(y, m.sub(t, _keep(m, m.sum(m.mul(y, t), -1), z)))],
+    vjp=[lambda m, z, y, g: m.mul(y, m.sub(g, _keep(m, m.sum(m.mul(g, y), -1), z)))],
+)
+_define(
+    "log_softmax",
+    lambda m, z: m.sub(z, _keep(m, m.logsumexp(z), z)),
+    jvp=[lambda m, z, y, t: m.sub(t, _keep(m, m.sum(m.mul(m.exp(y), t), -1), z))],
+    vjp=[lambda m, z, y, g: m.sub(g, m.mul(m.exp(y), _keep(m, m.sum(g, -1), z)))],
+)
+
+
+def _rows(z: Any) -> float:
+    return 1.0 if _ndim(z) == 1 else float(shape_of(z)[0])
+
+
+def _cross_entropy(m: Any, z: Any, p: Any) -> Any:
+    """Σ over rows of −Σ p·log_softmax(z) = logsumexp(z)·Σp − Σ p·z, averaged over
+    the rows of a batch."""
+    per_row = m.sub(m.mul(m.logsumexp(z), m.sum(p, -1)), m.sum(m.mul(p, z), -1))
+    return per_row if _ndim(z) == 1 else m.div(m.sum(per_row), _rows(z))
+
+
+def _ce_slope_logits(m: Any, z: Any, p: Any) -> Any:
+    """∂CE/∂z = (softmax(z)·Σp − p) / rows."""
+    soft = _softmax_of(m, z, m.logsumexp(z))
+    return m.div(m.sub(m.mul(soft, _keep(m, m.sum(p, -1), z)), p), _rows(z))
+
+
+def _ce_slope_target(m: Any, z: Any, p: Any) -> Any:
+    """∂CE/∂p = −log_softmax(z) / rows."""
+    return m.div(m.sub(_keep(m, m.logsumexp(z), z), z), _rows(z))
+
+
+_define(
+    "cross_entropy",  # of logits z against a probability vector (a class index is one-hot)
+    _cross_entropy,
+    jvp=[lambda m, z, p, y, t: m.sum(m.mul(_ce_slope_logits(m, z, p), t)),
+         lambda m, z, p, y, t: m.sum(m.mul(_ce_slope_target(m, z, p), t))],
+    vjp=[lambda m, z, p, y, g: m.mul(g, _ce_slope_logits(m, z, p)),
+         lambda m, z, p, y, g: m.mul(g, _ce_slope_target(m, z, p))],
+)

@@ -1,0 +1,189 @@
+"""Operator overloading shared by the values that differentiate themselves.
+
+A ``Dual`` (forward mode) and a ``Tracked`` value (reverse mode, recorded on a tape)
+behave like numbers and numpy arrays: ``x * y``, ``x ** 3``, ``X @ w``, ``w[1:]``,
+``w.sum()``, ``np.sin(x)``.  Every one of those is a primitive of the table, applied
+by ``call``, which also serves ``diffkit.sin`` and friends: it hands the operation to
+the argument that differentiates (a tape outranks a Dual, so reverse over forward
+works) and otherwise computes the plain value with the backend the arguments need —
+numpy for floats and arrays, SymPy for symbols, mpmath for mpmath numbers.
+
+>>> call("mul", 3.0, 4.0)
+12.0
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from .backends import MPMATH, NUMPY, SYMPY
+from .errors import DiffkitError
+from .primitives import PRIMITIVES
+
+
+def call(name: str, *args: Any) -> Any:
+    """Apply the primitive ``name`` to ``args``, differentiating where an argument asks."""
+    owner = None
+    for a in args:
+        rank = getattr(a, "_diffkit_rank", 0)
+        if rank and (owner is None or rank > owner._diffkit_rank):
+            owner = a
+    if owner is not None:
+        return owner._diffkit_apply(name, args)
+    return PRIMITIVES[name].value(backend_for(args), *args)
+
+
+def backend_for(args: Any) -> Any:
+    """numpy, unless an argument is a SymPy expression or an mpmath number (or an
+    object array of them)."""
+    for a in args:
+        if isinstance(a, np.ndarray) and a.dtype == object and a.size:
+            a = a.flat[0]
+        if isinstance(a, sp.Basic):
+            return SYMPY
+        if isinstance(a, mpmath.mpf | mpmath.mpc):
+            return MPMATH
+    return NUMPY
+
+
+#: numpy's ufuncs → the table's primitives (so ``np.sin(x)`` and ``X @ w`` work)
+UFUNCS = {
+    "add": "add", "subtract": "sub", "multiply": "mul", "divide": "div",
+    "true_divide": "div", "negative": "neg", "square": "square", "power": "pow",
+    "sqrt": "sqrt", "exp": "exp", "log": "log", "sin": "sin", "cos": "cos",
+    "tan": "tan", "arcsin": "asin", "arccos": "acos", "arctan": "atan",
+    "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "arcsinh": "asinh",
+    "arccosh": "acosh", "arctanh": "atanh", "absolute": "abs", "sign": "sign",
+    "maximum": "max", "minimum": "min", "heaviside": "heaviside", "matmul": "matmul",
+}
+
+
+def power(base: Any, exponent: Any) -> Any:
+    """``base ** exponent`` as the graph writes it: a constant integer exponent is a
+    square, ``powi`` or a division; anything else is ``pow``."""
+    if isinstance(exponent, int | np.integer) and not isinstance(exponent, bool):
+        n = int(exponent)
+        if n < 0:
+            return call("div", 1.0, power(base, -n))
+        if n == 0:
+            return np.ones_like(primal_value(base)) * 1.0
+        if n == 1:
+            return base
+        return call("square", base) if n == 2 else call("powi", base, n)
+    return call("pow", base, exponent)
+
+
+def primal_value(v: Any) -> Any:
+    """The plain number or array behind a differentiating value."""
+    while hasattr(v, "_diffkit_rank"):
+        v = v._diffkit_value
+    return v
+
+
+class Differentiable:
+    """Numbers and arrays that carry derivatives: every operator is a table primitive."""
+
+    __slots__ = ()
+    __array_priority__ = 100  # numpy defers to these operators
+    _diffkit_rank = 0
+
+    @property
+    def _diffkit_value(self) -> Any:
+        raise NotImplementedError
+
+    def _diffkit_apply(self, name: str, args: Any) -> Any:
+        raise NotImplementedError
+
+    def __add__(self, other): return call("add", self, other)
+    def __radd__(self, other): return call("add", other, self)
+    def __sub__(self, other): return call("sub", self, other)
+    def __rsub__(self, other): return call("sub", other, self)
+    def __mul__(self, other): return call("mul", self, other)
+    def __rmul__(self, other): return call("mul", other, self)
+    def __truediv__(self, other): return call("div", self, other)
+    def __rtruediv__(self, other): return call("div", other, self)
+    def __matmul__(self, other): return call("matmul", self, other)
+    def __rmatmul__(self, other): return call("matmul", other, self)
+    def __neg__(self): return call("neg", self)
+    def __pos__(self): return self
+    def __abs__(self): return call("abs", self)
+    def __pow__(self, exponent): return power(self, exponent)
+    def __rpow__(self, base): return call("pow", base, self)
+
+    # comparisons look at the value: control flow in user code follows the point
+    def __lt__(self, other): return primal_value(self) < primal_value(other)
+    def __le__(self, other): return primal_value(self) <= primal_value(other)
+    def __gt__(self, other): return primal_value(self) > primal_value(other)
+    def __ge__(self, other): return primal_value(self) >= primal_value(other)
+
+    def __float__(self):
+        raise DiffkitError(
+            "float() of a value that carries a derivative would drop the derivative "
+            "(math.sin and friends call it): use diffkit.sin / numpy.sin, or "
+            "diffkit.stop_gradient to detach on purpose")
+
+    # array behaviour
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return np.shape(primal_value(self))
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape))
+
+    @property
+    def T(self):
+        return call("transpose", self) if self.ndim >= 2 else self
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of a number")
+        return self.shape[0]
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __getitem__(self, index): return call("getitem", self, index)
+    def reshape(self, *shape):
+        return call("reshape", self, shape[0] if len(shape) == 1 else shape)
+    def transpose(self): return call("transpose", self)
+    def sum(self, axis=None, dtype=None, out=None, **_):
+        return call("sum", self, axis)
+    def mean(self, axis=None, dtype=None, out=None, **_):
+        return call("mean", self, axis)
+    def dot(self, other): return call("matmul", self, other)
+
+    # elementary functions as methods: numpy calls them on object arrays
+    def sqrt(self): return call("sqrt", self)
+    def exp(self): return call("exp", self)
+    def log(self): return call("log", self)
+    def sin(self): return call("sin", self)
+    def cos(self): return call("cos", self)
+    def tan(self): return call("tan", self)
+    def arcsin(self): return call("asin", self)
+    def arccos(self): return call("acos", self)
+    def arctan(self): return call("atan", self)
+    def sinh(self): return call("sinh", self)
+    def cosh(self): return call("cosh", self)
+    def tanh(self): return call("tanh", self)
+    def arcsinh(self): return call("asinh", self)
+    def arccosh(self): return call("acosh", self)
+    def arctanh(self): return call("atanh", self)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        name = UFUNCS.get(ufunc.__name__)
+        if method != "__call__" or kwargs or name is None:
+            return NotImplemented
+        if name == "pow":
+            return power(inputs[0], inputs[1])
+        if name == "heaviside":  # np.heaviside(x, 1/2): the table's Heaviside(0) = 1/2
+            return call(name, inputs[0])
+        return call(name, *inputs)
