@@ -9,6 +9,7 @@ Public API: ``parse``, ``compare`` (→ ``Comparison``), ``sweep`` (→ ``Sweep`
 (``DiffkitError`` and its kinds).
 """
 
+from .autodiff import derivative, gradient, hessian, jacobian
 from .compare import Comparison, compare
 from .directional import Directional, jvp, vjp
 from .dual import Dual
@@ -21,6 +22,38 @@ from .errors import (
     PointError,
     UnsupportedError,
 )
+from .functions import (
+    abs,
+    arccos,
+    arcsin,
+    arctan,
+    cos,
+    cosh,
+    cross_entropy,
+    dot,
+    exp,
+    log,
+    log_softmax,
+    logsumexp,
+    matmul,
+    maximum,
+    mean,
+    minimum,
+    norm,
+    relu,
+    reshape,
+    sigmoid,
+    sign,
+    sin,
+    sinh,
+    softmax,
+    softplus,
+    sqrt,
+    stop_gradient,
+    sum,
+    tan,
+    tanh,
+)
 from .graph import Graph, build_graph
 from .limits import DEFAULT_LIMITS, Limits
 from .methods import METHODS, MethodResult
@@ -28,11 +61,12 @@ from .parse import parse
 from .scaling import ScalingReport, scaling
 from .stencils import Stencil, stencil
 from .sweep import Sweep, sweep
+from .tape import Tracked
 from .trace import Trace, to_dot, trace
 
 __version__ = "0.1.0"
 
-__all__ = [
+__all__ = [  # noqa: RUF022  (the functions f is written with come last)
     "DEFAULT_LIMITS",
     "METHODS",
     "BudgetExceeded",
@@ -63,4 +97,14 @@ __all__ = [
     "to_dot",
     "trace",
     "vjp",
+    "derivative",
+    "gradient",
+    "hessian",
+    "jacobian",
+    "Tracked",
+    # functions to write f with (diffkit.functions)
+    "abs", "arccos", "arcsin", "arctan", "cos", "cosh", "cross_entropy", "dot", "exp",
+    "log", "log_softmax", "logsumexp", "matmul", "maximum", "mean", "minimum", "norm",
+    "relu", "reshape", "sigmoid", "sign", "sin", "sinh", "softmax", "softplus", "sqrt",
+    "stop_gradient", "sum", "tan", "tanh",
 ]

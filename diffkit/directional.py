@@ -15,13 +15,16 @@ whole Jacobian from n of the first, reverse mode from m of the second; for a gra
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import sympy as sp
 
-from .dual import Dual
+from . import autodiff
+from .arguments import is_function
+from .dual import Dual, arithmetic
 from .errors import DiffkitError
 from .evaluate import evaluate
 from .graph import build_graph
@@ -37,13 +40,36 @@ class Directional:
     """A jvp (a list, one entry per output) or a vjp (a {variable: value} dict), with
     f's value, the measured ops and the passes it took."""
 
-    result: list[float] | dict[str, float]
+    result: list[float] | dict[str, float] | Any  # an array (or tuple, dict) for a function
     value: list[float]
     ops: int
     passes: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"result": self.result, "value": self.value, "ops": self.ops, "passes": self.passes}
+        result = self.result
+        if isinstance(result, np.ndarray):
+            result = result.tolist()
+        return {"result": result, "value": self.value, "ops": self.ops, "passes": self.passes}
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        """The result as an array: ``np.allclose(vjp(...), expected)`` works."""
+        r = self.result
+        values = list(r.values()) if isinstance(r, dict) else r
+        return np.asarray(values, dtype=dtype)
+
+
+def _given(positional: Any, keyword: Any, what: str) -> Any:
+    if (positional is None) == (keyword is None):
+        raise DiffkitError(f"give {what} once (positionally or by keyword)")
+    return positional if keyword is None else keyword
+
+
+def _counting():
+    from .backends import NUMPY
+    from .counting import CountingBackend, OpCounter
+
+    counter = OpCounter()
+    return CountingBackend(NUMPY, counter), counter
 
 
 def _problem(expression: str | sp.Expr, at: PointLike, limits: Limits) -> Problem:
@@ -65,10 +91,18 @@ def _vector(given: Mapping[str, float] | Sequence[float], names: list[str], what
     return values
 
 
-def jvp(expression: str | sp.Expr, at: PointLike, v: Mapping[str, float] | Sequence[float],
-        *, limits: Limits = DEFAULT_LIMITS) -> Directional:
-    """J·v in one forward pass; ``v`` maps variables to tangents (or lists them in the
-    sorted order of the variables)."""
+def jvp(expression: str | sp.Expr | Callable[..., Any], at: Any,
+        v: Mapping[str, float] | Sequence[float] | Any = None, *, tangent: Any = None,
+        limits: Limits = DEFAULT_LIMITS) -> Directional:
+    """J·v in one forward pass; ``v`` (or ``tangent=``) maps variables to tangents (or
+    lists them in the sorted order of the variables).  For a Python function, the
+    tangent has the structure of ``at`` and the result the shape of f's output."""
+    v = _given(v, tangent, "the tangent v")
+    if is_function(expression):
+        m, counter = _counting()
+        with arithmetic(m):
+            result = autodiff.jvp(expression, at, v)
+        return Directional(result=result, value=[], ops=counter.total, passes=1)
     problem = _problem(expression, at, limits)
     direction = _vector(v, problem.variables, "the tangent v")
     m, counter = problem.counting()
@@ -82,9 +116,18 @@ def jvp(expression: str | sp.Expr, at: PointLike, v: Mapping[str, float] | Seque
     )
 
 
-def vjp(expression: str | sp.Expr, at: PointLike, u: Sequence[float] | float,
-        *, limits: Limits = DEFAULT_LIMITS) -> Directional:
-    """uᵀ·J in one forward and one adjoint sweep; ``u`` has one entry per output."""
+def vjp(expression: str | sp.Expr | Callable[..., Any], at: Any,
+        u: Sequence[float] | float | Any = None, *, cotangent: Any = None,
+        limits: Limits = DEFAULT_LIMITS) -> Directional:
+    """uᵀ·J in one forward and one adjoint sweep; ``u`` (or ``cotangent=``) has one
+    entry per output.  For a Python function it has the shape of f's output (PyTorch's
+    ``y.backward(gradient=u)``), and the result the structure of ``at``."""
+    u = _given(u, cotangent, "the cotangent u")
+    if is_function(expression):
+        m, counter = _counting()
+        result, value, _ = autodiff.reverse_pass(expression, at, u, m)
+        return Directional(result=result, value=np.ravel(value).tolist(), ops=counter.total,
+                           passes=1)
     problem = _problem(expression, at, limits)
     outputs = problem.graph.outputs
     cotangent = [float(u)] if isinstance(u, int | float) else [float(c) for c in u]

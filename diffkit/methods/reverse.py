@@ -11,7 +11,7 @@ from typing import Any
 from diffkit.errors import EvaluationError
 from diffkit.evaluate import evaluate, is_finite
 from diffkit.graph import Graph
-from diffkit.primitives import PRIMITIVES, ZERO, scale
+from diffkit.primitives import PRIMITIVES, adjoint_term
 
 from .base import MethodResult, Problem
 
@@ -35,14 +35,12 @@ def adjoints(graph: Graph, values: list[Any], m: Any, output: int | dict[int, An
             continue
         prim = PRIMITIVES[node.op]
         args = [values[j] for j in node.args]
-        for rule, j in zip(prim.partials, node.args, strict=True):
+        for k, j in enumerate(node.args):
             if nodes[j].op == "const":
                 continue
-            partial = rule(m, *args, values[i])
-            if partial is ZERO:
-                continue
-            contribution = scale(m, partial, y_bar)
-            adjoint[j] = contribution if adjoint[j] is None else m.add(adjoint[j], contribution)
+            contribution = adjoint_term(prim, k, m, args, values[i], y_bar)
+            if contribution is not None:
+                adjoint[j] = contribution if adjoint[j] is None else m.add(adjoint[j], contribution)
     return adjoint
 
 

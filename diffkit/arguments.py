@@ -1,0 +1,136 @@
+"""How ``at`` becomes the arguments of a Python function, and results come back in
+the same shape.
+
+``at=0.37`` or ``at=np.ones(3)`` is one argument, ``f(x)``; a tuple is several,
+``f(*at)``; a dict names them, ``f(**at)``.  Gradients come back the same way: an
+array of x's shape, a tuple, a dict.  For the comparison every scalar entry also gets
+a name of its own (``w[0]``, ``w[1]``, …), so that an array-valued variable reads like
+several scalar ones.
+
+>>> args = Arguments.of(lambda w: w, [1.0, 2.0])
+>>> args.flat_point()
+{'w[0]': 1.0, 'w[1]': 2.0}
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .errors import PointError
+
+
+@dataclass
+class Arguments:
+    kind: str  # "one": f(x); "tuple": f(*at); "dict": f(**at)
+    names: list[str]
+    values: list[Any]  # each a float or a float64 array
+
+    @classmethod
+    def of(cls, fn: Callable[..., Any], at: Any) -> Arguments:
+        if isinstance(at, Mapping):
+            if not at:
+                raise PointError("no point given: at={} names no argument")
+            return cls("dict", [str(k) for k in at], [_value(v, str(k)) for k, v in at.items()])
+        params = _parameter_names(fn)
+        if isinstance(at, tuple):
+            names = [params[i] if i < len(params) else f"x{i}" for i in range(len(at))]
+            return cls("tuple", names, [_value(v, n) for v, n in zip(at, names, strict=True)])
+        name = params[0] if params else "x"
+        return cls("one", [name], [_value(at, name)])
+
+    def call(self, fn: Callable[..., Any], values: list[Any]) -> Any:
+        if self.kind == "one":
+            return fn(values[0])
+        if self.kind == "tuple":
+            return fn(*values)
+        return fn(**dict(zip(self.names, values, strict=True)))
+
+    def pack(self, per_argument: list[Any]) -> Any:
+        """Results, one per argument, in the structure ``at`` had."""
+        if self.kind == "one":
+            return per_argument[0]
+        if self.kind == "tuple":
+            return tuple(per_argument)
+        return dict(zip(self.names, per_argument, strict=True))
+
+    @property
+    def size(self) -> int:
+        return sum(int(np.size(v)) for v in self.values)
+
+    def entry_names(self, k: int) -> list[str]:
+        """Names of argument k's scalar entries: ``x``, or ``w[0]``, ``W[1,2]``, …"""
+        v, name = self.values[k], self.names[k]
+        if np.ndim(v) == 0:
+            return [name]
+        return [f"{name}[{','.join(map(str, i))}]" for i in np.ndindex(*np.shape(v))]
+
+    def flat_point(self) -> dict[str, float]:
+        point: dict[str, float] = {}
+        for k, v in enumerate(self.values):
+            for entry, x in zip(self.entry_names(k), np.ravel(v), strict=True):
+                point[entry] = float(x)
+        return point
+
+    def from_flat(self, inputs: Mapping[str, Any]) -> list[Any]:
+        """The arguments rebuilt from one value per scalar entry (floats, complex
+        numbers, Duals or mpmath numbers)."""
+        rebuilt = []
+        for k, v in enumerate(self.values):
+            entries = [inputs[n] for n in self.entry_names(k)]
+            rebuilt.append(entries[0] if np.ndim(v) == 0 else stack(entries, np.shape(v)))
+        return rebuilt
+
+
+def stack(entries: list[Any], shape: tuple[int, ...]) -> Any:
+    """An array of ``shape`` from its entries; Duals among them become one Dual of
+    arrays (nested Duals, nested), so forward mode runs on whole arrays."""
+    from .dual import Dual
+
+    if any(isinstance(e, Dual) for e in entries):
+        primals = [e.primal if isinstance(e, Dual) else e for e in entries]
+        tangents = [e.tangent if isinstance(e, Dual) else 0.0 for e in entries]
+        return Dual(stack(primals, shape), stack(tangents, shape))
+    if all(isinstance(e, float | int | complex | np.number) for e in entries):
+        return np.array(entries).reshape(shape)
+    out = np.empty(len(entries), dtype=object)
+    out[:] = entries
+    return out.reshape(shape)
+
+
+def _parameter_names(fn: Callable[..., Any]) -> list[str]:
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    return [p.name for p in params
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def _value(v: Any, name: str) -> Any:
+    """A float, or a float64 array, checked finite."""
+    if isinstance(v, bool):
+        raise PointError(f"{v!r} is not a number for {name}")
+    try:
+        array = np.asarray(v, dtype=float)
+    except (TypeError, ValueError):
+        raise PointError(f"the value for {name} is not a number or an array of numbers") from None
+    if array.size == 0:
+        raise PointError(f"the array for {name} is empty: there is nothing to differentiate")
+    if not np.all(np.isfinite(array)):
+        raise PointError(f"the value for {name} is not finite: give finite numbers")
+    return float(array) if array.ndim == 0 else array
+
+
+def is_function(f: Any) -> bool:
+    """A Python callable (as opposed to expression text or a SymPy expression)."""
+    import sympy as sp
+
+    return callable(f) and not isinstance(f, str | sp.Basic)
+
+
+__all__ = ["Arguments", "is_function", "stack"]

@@ -1,0 +1,231 @@
+"""Derivatives of Python functions, the way autograd libraries give them.
+
+``gradient`` records one run of f on a tape and sweeps it backwards (reverse mode:
+the whole gradient for about the price of a few evaluations); ``derivative`` and
+``jvp`` push dual numbers forward; ``jacobian`` picks whichever needs fewer passes;
+``hessian`` is forward over reverse.  f is ordinary Python — loops and branches run
+at the point — written with numpy or ``diffkit``'s functions.  Expression text works
+too.
+
+>>> import numpy as np
+>>> gradient(lambda x: 2 * dk.dot(x, x), at=np.arange(4.0))
+array([ 0.,  4.,  8., 12.])
+>>> derivative(lambda x: x ** 3, at=2.0)
+12.0
+>>> gradient("x1*x2 + sin(x1)", at={"x1": 0.0, "x2": 3.0})
+{'x1': 4.0, 'x2': 0.0}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from . import functions as dk  # noqa: F401  (used in the docstring example)
+from .arguments import Arguments, is_function
+from .backends import NUMPY
+from .dual import Dual
+from .errors import DiffkitError, EvaluationError
+from .overloading import primal_value
+from .tape import Tape, Tracked, fail_if_invalid
+
+Function = Callable[..., Any] | str
+
+
+def _record(f: Callable[..., Any], args: Arguments, values: list[Any] | None = None,
+            m: Any = NUMPY):
+    """One run of f on tracked inputs: the tape, the inputs and the output."""
+    tape = Tape(m)
+    inputs = [tape.input(v, n) for v, n in zip(values or args.values, args.names, strict=True)]
+    with np.errstate(all="ignore"):
+        out = args.call(f, inputs)
+    return tape, inputs, out
+
+
+def _plain(v: Any) -> Any:
+    return v.value if isinstance(v, Tracked) else v
+
+
+def _adjoints(tape: Tape, inputs: list[Tracked], out: Any, seed: Any, args: Arguments) -> list[Any]:
+    """The inputs' adjoints after one backward sweep (zeros where f ignores one)."""
+    adjoint = tape.backward(out, seed) if isinstance(out, Tracked) else [None] * len(tape)
+    result = []
+    for x, v in zip(inputs, args.values, strict=True):
+        a = adjoint[x.index]
+        if a is None:
+            a = np.zeros_like(v)
+        elif not isinstance(a, Dual):
+            a = np.array(np.broadcast_to(a, np.shape(v)), dtype=float)
+        result.append(float(a) if np.ndim(v) == 0 and not isinstance(a, Dual) else a)
+    return result
+
+
+def gradient(f: Function, at: Any, *, cotangent: Any = None) -> Any:
+    """∇f at ``at`` by reverse mode, in the shape of ``at`` (an array for an array, a
+    tuple or dict for several arguments).  f must return a number; for an array
+    output give ``cotangent`` ū (as PyTorch's ``backward(gradient=ū)``): the result is
+    ūᵀJ, the sum of the per-output gradients weighted by ū."""
+    if not is_function(f):
+        return _expression_rows(f, at, "gradient")
+    return reverse_pass(f, at, cotangent)[0]
+
+
+def reverse_pass(f: Callable[..., Any], at: Any, cotangent: Any = None, m: Any = NUMPY):
+    """One recorded run and one backward sweep: (ūᵀJ or ∇f packed like ``at``, f's
+    value, the tape)."""
+    args = Arguments.of(f, at)
+    tape, inputs, out = _record(f, args, m=m)
+    value = _plain(out)
+    fail_if_invalid(tape, "f", value)
+    seed = _seed(value, cotangent)
+    grads = _adjoints(tape, inputs, out, seed, args)
+    for g in grads:
+        fail_if_invalid(tape, "the gradient", g)
+    return args.pack(grads), value, tape
+
+
+def _seed(value: Any, cotangent: Any) -> Any:
+    shape = np.shape(value)
+    if cotangent is None:
+        if shape != ():
+            raise DiffkitError(
+                f"f returns an array of shape {shape}, not a number: a gradient needs a "
+                "scalar f; give cotangent=... for ūᵀJ (vjp) or use jacobian")
+        return 1.0
+    seed = np.asarray(cotangent, dtype=float)
+    if seed.shape != shape:
+        raise DiffkitError(f"the cotangent has shape {seed.shape}; f returns shape {shape}")
+    return seed if shape else float(seed)
+
+
+def derivative(f: Function, at: Any, order: int = 1) -> Any:
+    """dᵏf/dxᵏ of a function of one number, by forward mode on nested dual numbers
+    (x + ε₁ + … + εₖ).  f may return an array: its entries' derivatives."""
+    if not 1 <= order <= 4:
+        raise DiffkitError("order must be 1, 2, 3 or 4")
+    if not is_function(f):
+        return _expression_rows(f, at, "derivative", order=order)
+    args = Arguments.of(f, at)
+    if args.kind != "one" or np.ndim(args.values[0]) != 0:
+        raise DiffkitError("derivative takes f of one number; use gradient or jacobian for "
+                           "arrays and several arguments")
+    seed: Any = args.values[0]
+    for _ in range(order):
+        seed = Dual(seed, 1.0)
+    with np.errstate(all="ignore"):
+        y = f(seed)
+    for _ in range(order):
+        y = y.tangent if isinstance(y, Dual) else np.zeros_like(y) * 1.0
+    y = _plain(y)
+    if not np.all(np.isfinite(y)):
+        raise EvaluationError("the derivative is not finite here")
+    return float(y) if np.ndim(y) == 0 else np.asarray(y)
+
+
+def jacobian(f: Function, at: Any) -> Any:
+    """∂f/∂x in numerator layout: shape ``f.shape + x.shape`` (a tuple or dict of them
+    for several arguments).  Reverse mode, one backward sweep per output entry, when f
+    has fewer outputs than inputs; forward mode, one pass per input entry, otherwise."""
+    if not is_function(f):
+        return _expression_rows(f, at, "jacobian")
+    args = Arguments.of(f, at)
+    tape, inputs, out = _record(f, args)
+    value = np.asarray(_plain(out), dtype=float)
+    fail_if_invalid(tape, "f", value)
+    if value.size <= args.size:
+        rows = []
+        for k in range(value.size):
+            seed = np.zeros(value.shape)
+            seed[np.unravel_index(k, value.shape)] = 1.0
+            rows.append(_adjoints(tape, inputs, out, seed if value.shape else 1.0, args))
+        per_argument = [np.array([r[a] for r in rows]).reshape(value.shape + np.shape(v))
+                        for a, v in enumerate(args.values)]
+    else:
+        per_argument = []
+        for a, v in enumerate(args.values):
+            columns = []
+            for k in range(int(np.size(v))):
+                direction = np.zeros(np.shape(v))
+                direction[np.unravel_index(k, np.shape(v))] = 1.0
+                columns.append(np.asarray(jvp(f, args.pack(args.values), _one_hot(args, a, direction))))
+            per_argument.append(np.moveaxis(np.array(columns), 0, -1).reshape(value.shape + np.shape(v)))
+    for j in per_argument:
+        fail_if_invalid(tape, "the Jacobian", j)
+    return args.pack(per_argument)
+
+
+def _one_hot(args: Arguments, which: int, direction: np.ndarray) -> Any:
+    return args.pack([direction if a == which else np.zeros(np.shape(v))
+                      for a, v in enumerate(args.values)])
+
+
+def jvp(f: Callable[..., Any], at: Any, tangent: Any) -> Any:
+    """J·v: f run once on dual numbers whose tangents are ``tangent`` (same structure
+    as ``at``)."""
+    args = Arguments.of(f, at)
+    directions = Arguments.of(f, tangent).values if args.kind != "one" else [tangent]
+    seeded = []
+    for v, t, name in zip(args.values, directions, args.names, strict=True):
+        t = np.asarray(t, dtype=float)
+        if t.shape != np.shape(v):
+            raise DiffkitError(f"the tangent for {name} has shape {t.shape}; {name} has {np.shape(v)}")
+        seeded.append(Dual(v, t if t.shape else float(t)))
+    with np.errstate(all="ignore"):
+        y = args.call(f, seeded)
+    result = y.tangent if isinstance(y, Dual) else np.zeros_like(_plain(y)) * 1.0
+    if not np.all(np.isfinite(result)):
+        raise EvaluationError("the directional derivative is not finite here")
+    return result
+
+
+def vjp(f: Callable[..., Any], at: Any, cotangent: Any) -> Any:
+    """ūᵀJ in one forward run and one backward sweep (``gradient`` with a cotangent)."""
+    return gradient(f, at, cotangent=cotangent)
+
+
+def hessian(f: Function, at: Any) -> Any:
+    """∇²f of a scalar f of one argument, shape ``x.shape + x.shape``: forward over
+    reverse — the tape is recorded on dual numbers seeded along one input entry, and
+    its backward sweep gives a whole column (a Hessian-vector product); n passes."""
+    if not is_function(f):
+        return _expression_rows(f, at, "hessian")
+    args = Arguments.of(f, at)
+    if args.kind != "one":
+        raise DiffkitError("hessian takes f of one argument (a number or an array)")
+    x = args.values[0]
+    shape = np.shape(x)
+    columns = []
+    for k in range(int(np.size(x))):
+        direction = np.zeros(shape)
+        direction[np.unravel_index(k, shape)] = 1.0
+        tape, inputs, out = _record(f, args, [Dual(x, direction if shape else 1.0)])
+        _seed(primal_value(out), None)  # a scalar f only
+        (g,) = _adjoints(tape, inputs, out, 1.0, args)
+        columns.append(g.tangent if isinstance(g, Dual) else np.zeros(shape))
+    h = np.moveaxis(np.array(columns, dtype=float), 0, -1).reshape(shape + shape)
+    if not np.all(np.isfinite(h)):
+        raise EvaluationError("the Hessian is not finite here")
+    return float(h) if h.ndim == 0 else h
+
+
+def _expression_rows(expression: Any, at: Any, what: str, order: int = 1) -> Any:
+    """The same questions about expression text, answered by the comparison's methods."""
+    from .directional import _problem
+    from .limits import DEFAULT_LIMITS
+    from .methods import forward, reverse
+
+    problem = _problem(expression, at, DEFAULT_LIMITS)
+    if what == "derivative":
+        problem.order = order
+        row = forward.run(problem).rows()[0]
+        return next(iter(row.values())) if len(row) == 1 else row
+    if what == "hessian":
+        return [list(r.values()) for r in reverse.hessian(problem).rows()]
+    rows = reverse.run(problem).rows()
+    if what == "gradient":
+        if len(rows) > 1:
+            raise DiffkitError("f has several outputs: a gradient needs a scalar f; use jacobian")
+        return rows[0]
+    return [list(r.values()) for r in rows]
