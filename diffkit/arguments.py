@@ -15,6 +15,7 @@ several scalar ones.
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -103,6 +104,9 @@ def stack(entries: list[Any], shape: tuple[int, ...]) -> Any:
 
 
 def _parameter_names(fn: Callable[..., Any]) -> list[str]:
+    code = getattr(fn, "__code__", None)
+    if code is not None and not getattr(fn, "__wrapped__", None):  # a plain function: fast
+        return list(code.co_varnames[: code.co_argcount])
     try:
         params = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):
@@ -113,6 +117,10 @@ def _parameter_names(fn: Callable[..., Any]) -> list[str]:
 
 def _value(v: Any, name: str) -> Any:
     """A float, or a float64 array, checked finite."""
+    if isinstance(v, np.ndarray) and v.dtype == np.float64 and v.size:  # the common case, fast
+        if not math.isfinite(v.sum()) and not np.all(np.isfinite(v)):
+            raise PointError(f"the value for {name} is not finite: give finite numbers")
+        return v
     if isinstance(v, bool):
         raise PointError(f"{v!r} is not a number for {name}")
     try:

@@ -53,6 +53,8 @@ def _keep(m: Any, v: Any, z: Any) -> Any:
 def _spread(m: Any, g: Any, x: Any, axis: Any) -> Any:
     """The adjoint of a sum over ``axis``: ``g`` copied back along the summed axes."""
     shape = shape_of(x)
+    if axis is None and not shape_of(g):
+        return m.mul(g, np.ones(shape))
     if axis is None:
         kept = (1,) * len(shape)
     else:
@@ -102,30 +104,48 @@ _define(
 )
 
 
-def _matmul_adjoints(m: Any, a: Any, b: Any, g: Any) -> tuple[Any, Any]:
-    """ā = ḡ·bᵀ and b̄ = aᵀ·ḡ, with numpy's rules for vectors (a 1-D argument is a row
-    on the left, a column on the right) and stacked matrices."""
+def _as_matrices(m: Any, a: Any, b: Any, g: Any) -> tuple[Any, Any, Any]:
+    """a, b and ḡ with numpy's vector rules made explicit: a 1-D ``a`` is a row
+    (1, k), a 1-D ``b`` a column (k, 1), and ḡ gets the matching axes back."""
     a_shape, b_shape = shape_of(a), shape_of(b)
-    if len(a_shape) == 1 and len(b_shape) == 1:  # a·b, a number
-        return m.mul(g, b), m.mul(g, a)
-    a2 = m.reshape(a, (1, a_shape[0])) if len(a_shape) == 1 else a
-    b2 = m.reshape(b, (b_shape[0], 1)) if len(b_shape) == 1 else b
-    g2 = g
     if len(a_shape) == 1:
-        g2 = m.reshape(g2, (*shape_of(g2)[:-1], 1, shape_of(g2)[-1]))
+        a = m.reshape(a, (1, a_shape[0]))
+        g = m.reshape(g, (*shape_of(g)[:-1], 1, shape_of(g)[-1]) if shape_of(g) else (1, 1))
     if len(b_shape) == 1:
-        g2 = m.reshape(g2, (*shape_of(g2), 1))
-    a_bar = unbroadcast(m, m.matmul(g2, m.transpose(b2)), shape_of(a2))
-    b_bar = unbroadcast(m, m.matmul(m.transpose(a2), g2), shape_of(b2))
-    return m.reshape(a_bar, a_shape), m.reshape(b_bar, b_shape)
+        b = m.reshape(b, (b_shape[0], 1))
+        g = m.reshape(g, (*shape_of(g), 1))
+    return a, b, g
+
+
+def _matmul_left(m: Any, a: Any, b: Any, y: Any, g: Any) -> Any:
+    """ā = ḡ·bᵀ (stacked dimensions summed back to a's shape)."""
+    ranks = (len(shape_of(a)), len(shape_of(b)))
+    if ranks == (1, 1):  # a·b, a number
+        return m.mul(g, b)
+    if ranks == (2, 2):
+        return m.matmul(g, m.transpose(b))
+    a2, b2, g2 = _as_matrices(m, a, b, g)
+    return m.reshape(unbroadcast(m, m.matmul(g2, m.transpose(b2)), shape_of(a2)), shape_of(a))
+
+
+def _matmul_right(m: Any, a: Any, b: Any, y: Any, g: Any) -> Any:
+    """b̄ = aᵀ·ḡ (stacked dimensions summed back to b's shape)."""
+    ranks = (len(shape_of(a)), len(shape_of(b)))
+    if ranks == (1, 1):
+        return m.mul(g, a)
+    if ranks == (2, 1):  # X @ w: w̄ = Xᵀḡ, computed as ḡX
+        return m.matmul(g, a)
+    if ranks == (2, 2):
+        return m.matmul(m.transpose(a), g)
+    a2, b2, g2 = _as_matrices(m, a, b, g)
+    return m.reshape(unbroadcast(m, m.matmul(m.transpose(a2), g2), shape_of(b2)), shape_of(b))
 
 
 _define(
     "matmul",  # a @ b (also dot of vectors and matrices)
     lambda m, a, b: m.matmul(a, b),
     jvp=[lambda m, a, b, y, t: m.matmul(t, b), lambda m, a, b, y, t: m.matmul(a, t)],
-    vjp=[lambda m, a, b, y, g: _matmul_adjoints(m, a, b, g)[0],
-         lambda m, a, b, y, g: _matmul_adjoints(m, a, b, g)[1]],
+    vjp=[_matmul_left, _matmul_right],
 )
 
 

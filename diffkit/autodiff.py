@@ -56,7 +56,7 @@ def _adjoints(tape: Tape, inputs: list[Tracked], out: Any, seed: Any, args: Argu
         a = adjoint[x.index]
         if a is None:
             a = np.zeros_like(v)
-        elif not isinstance(a, Dual):
+        elif not isinstance(a, Dual) and (np.shape(a) != np.shape(v) or not isinstance(a, np.ndarray | float)):
             a = np.array(np.broadcast_to(a, np.shape(v)), dtype=float)
         result.append(float(a) if np.ndim(v) == 0 and not isinstance(a, Dual) else a)
     return result
@@ -74,10 +74,10 @@ def gradient(f: Function, at: Any, *, cotangent: Any = None) -> Any:
 
 def reverse_pass(f: Callable[..., Any], at: Any, cotangent: Any = None, m: Any = NUMPY):
     """One recorded run and one backward sweep: (ūᵀJ or ∇f packed like ``at``, f's
-    value, the tape)."""
+    value, the tape).  Kept lean: at small sizes Python's overhead is the cost."""
     args = Arguments.of(f, at)
     tape, inputs, out = _record(f, args, m=m)
-    value = _plain(out)
+    value = out.value if type(out) is Tracked else out
     fail_if_invalid(tape, "f", value)
     seed = _seed(value, cotangent)
     grads = _adjoints(tape, inputs, out, seed, args)
@@ -87,6 +87,8 @@ def reverse_pass(f: Callable[..., Any], at: Any, cotangent: Any = None, m: Any =
 
 
 def _seed(value: Any, cotangent: Any) -> Any:
+    if cotangent is None and isinstance(value, float):
+        return 1.0
     shape = np.shape(value)
     if cotangent is None:
         if shape != ():

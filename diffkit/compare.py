@@ -21,7 +21,7 @@ import sympy as sp
 from . import formatting as fmt
 from .budget import time_budget
 from .errors import DiffkitError
-from .evaluate import along, evaluate, find_kinks, is_finite
+from .evaluate import evaluate, find_kinks, is_finite
 from .graph import build_graph
 from .limits import DEFAULT_LIMITS, Limits
 from .methods import HESSIANS, METHODS, MethodResult, Problem
@@ -330,8 +330,7 @@ def _estimate_noise(problem: Problem) -> tuple[float | None, str]:
 
     levels = []
     for name in problem.point:
-        sigma, message = estimate_noise(along(problem.graph, problem.point, name),
-                                        problem.point[name])
+        sigma, message = estimate_noise(problem.along(name), problem.point[name])
         if sigma is None:
             return None, f"noise not estimated along {name}: {message}"
         levels.append(sigma)

@@ -95,9 +95,7 @@ def adjoint_term(prim: Primitive, k: int, m: Any, args: Any, y: Any, y_bar: Any)
 
 
 def shape_of(v: Any) -> tuple[int, ...]:
-    """The array shape behind a number, an array, a Dual or a recorded value."""
-    while hasattr(v, "primal"):
-        v = v.primal
+    """The array shape of a number (``()``), an array, a Dual or a recorded value."""
     return getattr(v, "shape", ())
 
 

@@ -20,7 +20,7 @@ import sympy as sp
 
 from .backends import MPMATH
 from .budget import time_budget
-from .dual import Dual
+from .dual import Dual, arithmetic
 from .errors import BudgetExceeded
 from .evaluate import evaluate
 from .graph import Graph, build_graph
@@ -50,16 +50,15 @@ def _symbolic_values(graph: Graph, point: dict[str, float], dps: int) -> list[mp
 
 def _forward_values(problem: Problem, dps: int) -> list[mpmath.mpf]:
     """Row by row (output, then variable), like the symbolic graph's outputs."""
-    outputs = problem.graph.outputs
-    with mpmath.workdps(dps):
+    with mpmath.workdps(dps), arithmetic(MPMATH):
         columns = []
         for name in problem.variables:
             inputs = {k: mpmath.mpf(v) for k, v in problem.point.items()}
             inputs[name] = Dual(inputs[name], mpmath.mpf(1))
-            values = evaluate(problem.graph, inputs, MPMATH)
-            columns.append([+values[o].tangent if isinstance(values[o], Dual) else mpmath.mpf(0)
-                            for o in outputs])
-        return [columns[j][i] for i in range(len(outputs)) for j in range(len(columns))]
+            values = problem.run(inputs, MPMATH)
+            columns.append([+y.tangent if isinstance(y, Dual) else mpmath.mpf(0) for y in values])
+        n_out = len(columns[0])
+        return [columns[j][i] for i in range(n_out) for j in range(len(columns))]
 
 
 def _agreement(a: list[mpmath.mpf], b: list[mpmath.mpf]) -> int:

@@ -21,6 +21,7 @@ v3 = v1 + v2
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -87,19 +88,14 @@ class Tape:
 
     def record(self, prim: Primitive, args: Any) -> Tracked:
         """Compute the primitive and write it on the tape."""
-        values, parents = [], []
+        values = [a.value if type(a) is Tracked else a for a in args]
+        parents = tuple(a.index if type(a) is Tracked else None for a in args)
         for a in args:
-            if isinstance(a, Tracked):
-                if a.tape is not self:
-                    raise DiffkitError(
-                        "a value recorded by another call met this one: did f keep a value "
-                        "from an earlier call (a global, a default argument)?")
-                values.append(a.value)
-                parents.append(a.index)
-            else:
-                values.append(a)
-                parents.append(None)
-        return self._push(prim, tuple(parents), values, prim.value(self.m, *values))
+            if type(a) is Tracked and a.tape is not self:
+                raise DiffkitError(
+                    "a value recorded by another call met this one: did f keep a value "
+                    "from an earlier call (a global, a default argument)?")
+        return self._push(prim, parents, values, prim.value(self.m, *values))
 
     def backward(self, output: Tracked, seed: Any = 1.0) -> list[Any]:
         """The adjoint of every tape entry (None where it is zero), seeded with
@@ -179,6 +175,10 @@ class _Constant:
 
 
 def _all_finite(v: Any) -> bool:
+    if isinstance(v, float):
+        return math.isfinite(v)
+    if isinstance(v, np.ndarray) and v.dtype == np.float64:
+        return math.isfinite(v.sum()) or bool(np.all(np.isfinite(v)))
     try:
         return bool(np.all(np.isfinite(v)))
     except TypeError:  # an index, a shape, an object array

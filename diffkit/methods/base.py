@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, NamedTuple
 
+import numpy as np
 import sympy as sp
 
 from diffkit.backends import NUMPY
@@ -95,13 +96,31 @@ class Problem:
         """f's components: one for a scalar f."""
         return self.outputs if self.outputs else [self.expression]
 
+    def run(self, inputs: dict[str, Any], m: Any, check: bool = True) -> list[Any]:
+        """f's outputs for one value per variable — floats, complex numbers, arrays of
+        points, Duals or mpmath numbers — computed with backend ``m``."""
+        from diffkit.evaluate import evaluate
+
+        values = evaluate(self.graph, inputs, m, check=check)
+        return [values[o] for o in self.graph.outputs]
+
+    def values_at(self, points: dict[str, np.ndarray], m: Any) -> np.ndarray:
+        """f at many points (one array of values per variable) as an array of shape
+        (outputs, points): one vectorized evaluation of the graph."""
+        k = len(next(iter(points.values())))
+        return np.array([np.broadcast_to(y, (k,)) for y in self.run(points, m)])
+
+    def along(self, name: str):
+        """f as a numpy function of one variable, the others held at the point (nan
+        outside the domain): what sweeps and the noise probe evaluate."""
+        from diffkit.evaluate import along
+
+        return along(self.graph, self.point, name)
+
     @cached_property
     def output_values(self) -> list[float]:
         """f's components at the point, in float64."""
-        from diffkit.evaluate import evaluate
-
-        values = evaluate(self.graph, self.point, NUMPY)
-        return [float(values[o]) for o in self.graph.outputs]
+        return [float(np.real(y)) for y in self.run(self.point, NUMPY)]
 
     @property
     def value(self) -> float:
@@ -120,7 +139,6 @@ class Problem:
 
             from diffkit.dual import Dual
             from diffkit.errors import EvaluationError
-            from diffkit.evaluate import evaluate
 
             seed: Any = self.point[name]
             for _ in range(order):
@@ -128,7 +146,7 @@ class Problem:
             inputs: dict[str, Any] = dict(self.point)
             inputs[name] = seed
             try:
-                y = evaluate(self.graph, inputs, NUMPY)[self.graph.outputs[0]]
+                y = self.run(inputs, NUMPY)[0]
             except (EvaluationError, TypeError):  # a domain edge, or a kink's heaviside
                 cache[key] = None
                 return None

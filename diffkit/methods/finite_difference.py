@@ -25,7 +25,6 @@ from typing import Any
 import numpy as np
 
 from diffkit.errors import EvaluationError
-from diffkit.evaluate import evaluate
 from diffkit.stencils import Stencil, stencil
 
 from .base import MethodResult, Problem
@@ -91,7 +90,7 @@ def f_at(problem: Problem, m: Any, moves: list[tuple[str, complex]]) -> np.ndarr
     of shape (outputs, points)."""
     k = len(moves)
     # every node keeps an array of the points: cap the arrays' total size (~160 MB)
-    chunk = max(1, CHUNK_ELEMENTS // max(1, len(problem.graph.nodes)))
+    chunk = max(1, CHUNK_ELEMENTS // max(1, len(problem.graph.nodes) if problem.graph else 1))
     if k > chunk:
         return np.concatenate(
             [f_at(problem, m, moves[i : i + chunk]) for i in range(0, k, chunk)], axis=1)
@@ -99,8 +98,7 @@ def f_at(problem: Problem, m: Any, moves: list[tuple[str, complex]]) -> np.ndarr
     inputs = {name: np.full(k, x, dtype=kind) for name, x in problem.point.items()}
     for j, (name, value) in enumerate(moves):
         inputs[name][j] = value
-    values = evaluate(problem.graph, inputs, m)
-    return np.array([np.broadcast_to(values[o], (k,)) for o in problem.graph.outputs])
+    return problem.values_at(inputs, m)
 
 
 #: the most array elements one vectorized evaluation may hold across all nodes
@@ -264,7 +262,7 @@ def run_richardson(problem: Problem, levels: int = 10, derivative: int | None = 
     rule = stencil(derivative, 2)
     offsets = [o for o, w in zip(rule.offsets, rule.weights, strict=True) if w and o]
     m, counter = problem.counting()
-    n_out = len(problem.graph.outputs)
+    n_out = len(problem.output_values)
     tables: dict[str, list[_Table]] = {}  # per variable, one table per output
     evaluations = 0
     centre: list[Any] = [None] * n_out
@@ -359,7 +357,7 @@ def run_extended(problem: Problem) -> MethodResult:
 
     counter = OpCounter()
     m = CountingBackend(MPMATH, counter)
-    outputs = problem.graph.outputs
+    outputs = range(len(problem.output_values))
     rows: list[dict[str, float]] = [{} for _ in outputs]
     steps = {}
     rule = stencil(problem.order, 2)
@@ -368,7 +366,7 @@ def run_extended(problem: Problem) -> MethodResult:
     evaluations = 0
     with mpmath.workdps(digits):
         base = {k: mpmath.mpf(v) for k, v in problem.point.items()}
-        centre = evaluate(problem.graph, base, m) if 0 in points else None
+        centre = problem.run(base, m) if 0 in points else None
         evaluations += centre is not None
         for name in problem.point:
             scale = max(abs(base[name]), mpmath.mpf(1e-100))
@@ -381,7 +379,7 @@ def run_extended(problem: Problem) -> MethodResult:
                     continue
                 moved = dict(base)
                 moved[name] = base[name] + o * h
-                values[o] = evaluate(problem.graph, moved, m)
+                values[o] = problem.run(moved, m)
                 evaluations += 1
             for k, out in enumerate(outputs):
                 rows[k][name] = float(combine(m, rule, {o: v[out] for o, v in values.items()}, h))
@@ -425,7 +423,7 @@ def hessian_central(problem: Problem) -> MethodResult:
             else:
                 plan[(a, b)] = tuple(at({a: sa, b: sb}) for sa, sb in ((1, 1), (1, -1), (-1, 1), (-1, -1)))
     inputs = {n: np.array([p[n] for p in points]) for n in problem.point}
-    values = np.broadcast_to(evaluate(problem.graph, inputs, m)[problem.graph.outputs[0]], (len(points),))
+    values = problem.values_at(inputs, m)[0]
     matrix = {}
     for (a, b), idx in plan.items():
         if a == b:

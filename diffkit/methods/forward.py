@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from diffkit.dual import Dual, arithmetic
-from diffkit.evaluate import evaluate
 
 from .base import MethodResult, Problem
 
@@ -16,16 +15,15 @@ ID = "forward-mode"
 
 def run(problem: Problem) -> MethodResult:
     m, counter = problem.counting()
-    outputs = problem.graph.outputs
-    rows: list[dict[str, float]] = [{} for _ in outputs]
+    rows: list[dict[str, float]] = [{} for _ in problem.output_values]
     k = problem.order
     for name in problem.variables:  # one pass gives the column of every output
         seeded = dict(problem.point)
         seeded[name] = nested_seed(problem.point[name], k)
         with arithmetic(m):
-            values = evaluate(problem.graph, seeded, m)
-        for row, o in zip(rows, outputs, strict=True):
-            row[name] = float(innermost_tangent(values[o], k))
+            values = problem.run(seeded, m)
+        for row, y in zip(rows, values, strict=True):
+            row[name] = float(innermost_tangent(y, k))
     return MethodResult.measured(
         ID,
         rows,
@@ -57,7 +55,6 @@ def hessian(problem: Problem) -> MethodResult:
     one pass each, n(n+1)/2 passes for the whole (symmetric) matrix."""
     m, counter = problem.counting()
     names = problem.variables
-    out = problem.graph.outputs[0]
     matrix = [[0.0] * len(names) for _ in names]
     passes = 0
     for i, a in enumerate(names):
@@ -67,7 +64,7 @@ def hessian(problem: Problem) -> MethodResult:
             for name, x in problem.point.items():
                 seeded[name] = Dual(Dual(x, 1.0 if name == a else 0.0), 1.0 if name == b else 0.0)
             with arithmetic(m):
-                y = evaluate(problem.graph, seeded, m)[out]
+                y = problem.run(seeded, m)[0]
             passes += 1
             matrix[i][j] = matrix[j][i] = innermost_tangent(y, 2)
     rows = [dict(zip(names, row, strict=True)) for row in matrix]

@@ -23,7 +23,7 @@ ID = "symbolic"
 def _evaluated(problem: Problem, formulas: Symbolic, what: str) -> MethodResult:
     """Evaluate the formulas' graph (row by row: output or variable, then variable)."""
     _, graph, size = formulas
-    evaluate(problem.graph, problem.point, NUMPY)  # f' means nothing where f is undefined
+    problem.run(problem.point, NUMPY)  # f' means nothing where f is undefined
     m, counter = problem.counting()
     try:
         values = evaluate(graph, problem.point, m)
