@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,12 +19,15 @@ import numpy as np
 import sympy as sp
 
 from . import formatting as fmt
+from .arguments import is_function
+from .backends import NUMPY
 from .budget import time_budget
 from .errors import DiffkitError
 from .evaluate import evaluate, find_kinks, is_finite
 from .graph import build_graph
 from .limits import DEFAULT_LIMITS, Limits
 from .methods import HESSIANS, METHODS, MethodResult, Problem
+from .methods.python_function import FunctionProblem
 from .onesided import one_sided
 from .parse import parse_outputs, variables_of
 from .point import PointLike, point_from
@@ -185,7 +188,8 @@ class Comparison:
                 )
             else:
                 exact = "unavailable"
-            lines.append(f"exact {label} = {formula} = {exact}")
+            lines.append(f"exact {label} = {formula} = {exact}" if formula != "?" or exact == "unavailable"
+                         else f"exact {label} = {exact}")
         if self.reference_error:
             lines.append(f"reference: {self.reference_error}")
         elif self.reference_method:
@@ -370,7 +374,7 @@ def method_ids(methods: Iterable[str] | None) -> list[str]:
 
 
 def compare(
-    expression: str | sp.Expr,
+    expression: str | sp.Expr | Callable[..., Any],
     at: PointLike,
     methods: Iterable[str] | None = None,
     *,
@@ -384,7 +388,9 @@ def compare(
     """Differentiate ``expression`` at ``at`` by every method (or those named).
 
     ``at`` is a number (one variable), a mapping ``{"x1": 2, "x2": 5}`` or text
-    ``"x1=2,x2=5"``.  ``step`` overrides the finite-difference and complex steps;
+    ``"x1=2,x2=5"``.  ``expression`` may also be a Python function: every method then
+    runs it (on floats, complex numbers, Duals, a recording tape, SymPy symbols), and
+    ``at`` is its argument — a number or a small array — or a tuple or dict of them.  ``step`` overrides the finite-difference and complex steps;
     ``step="auto"`` chooses each difference rule's step from f (its error model).
     ``noise`` is the relative noise level of f (or ``"auto"``: estimated from a
     difference table); the automatic steps grow with it.  ``accuracy`` is the order
@@ -394,9 +400,6 @@ def compare(
     Bad input raises ``DiffkitError``; a method that cannot answer at this point
     reports its own ``error`` in its row and the other rows still answer.
     """
-    exprs = parse_outputs(expression, limits)
-    expr = exprs[0]
-    point = point_from(at, variables_of(exprs))
     chosen = method_ids(methods)
     if step is not None and step != "auto" and not (
         isinstance(step, int | float) and np.isfinite(step) and step > 0
@@ -411,13 +414,23 @@ def compare(
     step = float(step) if isinstance(step, int) else step
     if order not in (1, 2, 3, 4):
         raise DiffkitError(f"the derivative order must be 1, 2, 3 or 4, not {order!r}")
-    vector = len(exprs) > 1
-    if vector and (order != 1 or hessian):
-        raise DiffkitError("second derivatives of a vector-valued expression are not supported yet")
     if hessian and order != 1:
         raise DiffkitError("--hessian gives all second derivatives; leave --order at 1")
-    problem = Problem(expr, build_graph(exprs), point, step, limits, accuracy=accuracy,
-                      order=order, outputs=exprs if vector else None)
+    if is_function(expression):
+        problem: Problem = FunctionProblem.of(expression, at, step=step, limits=limits,
+                                              accuracy=accuracy, order=order)
+        point = problem.point
+        exprs = problem.expressions if problem.expression is not None else []
+        label, vector = problem.name, len(problem.output_values) > 1
+    else:
+        exprs = parse_outputs(expression, limits)
+        point = point_from(at, variables_of(exprs))
+        vector = len(exprs) > 1
+        problem = Problem(exprs[0], build_graph(exprs), point, step, limits, accuracy=accuracy,
+                          order=order, outputs=exprs if vector else None)
+        label = expression if isinstance(expression, str) else str(expression)
+    if vector and (order != 1 or hessian):
+        raise DiffkitError("second derivatives of a vector-valued expression are not supported yet")
     noise_note = None
     if noise == "auto":
         problem.noise, noise_note = _estimate_noise(problem)
@@ -427,9 +440,10 @@ def compare(
     m, counter = problem.counting()
     value, value_error, kinks = None, None, []
     try:
-        values = evaluate(problem.graph, point, m)
-        outputs = [float(values[o]) for o in problem.graph.outputs]
+        outputs = [float(np.real(y)) for y in problem.run(point, m)]
         value = outputs if vector else outputs[0]
+        values = (problem.recorded_values if isinstance(problem, FunctionProblem)
+                  else evaluate(problem.graph, point, NUMPY))
         kinks = find_kinks(problem.graph, values)
     except DiffkitError as err:
         value_error = err.message
@@ -443,8 +457,8 @@ def compare(
     comparison = Comparison(
         noise=noise_note,
         order=order,
-        expression=expression if isinstance(expression, str) else str(expression),
-        sympy_expression=sp.Matrix(exprs) if vector else expr,
+        expression=label,
+        sympy_expression=(sp.Matrix(exprs) if vector else exprs[0]) if exprs else None,
         point=point,
         value=value,
         function_ops=counter.total,
@@ -464,6 +478,10 @@ def compare(
         return comparison
     if kinks and (order != 1 or vector):
         comparison.reference_error = "not differentiable at this point"
+        return comparison
+    if kinks and isinstance(problem, FunctionProblem):
+        comparison.reference_error = ("not differentiable at this point (one-sided derivatives "
+                                      "are worked out for expressions only)")
         return comparison
     if kinks:
         sides = one_sided(problem.graph, point)

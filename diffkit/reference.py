@@ -21,7 +21,7 @@ import sympy as sp
 from .backends import MPMATH
 from .budget import time_budget
 from .dual import Dual, arithmetic
-from .errors import BudgetExceeded
+from .errors import BudgetExceeded, UnsupportedError
 from .evaluate import evaluate
 from .graph import Graph, build_graph
 from .methods.base import Problem, rows_of
@@ -93,11 +93,13 @@ def reference(problem: Problem, hessian: bool = False) -> Reference:
         with time_budget(problem.limits.symbolic_seconds, "the reference"):
             low = _symbolic_values(graph, problem.point, DIGITS)
             high = _symbolic_values(graph, problem.point, CONFIRM_DIGITS)
-    except BudgetExceeded:
-        if problem.order != 1 or hessian:
+    except (BudgetExceeded, UnsupportedError) as err:
+        untraceable = isinstance(err, UnsupportedError) and problem.expression is None
+        if problem.order != 1 or hessian or not (isinstance(err, BudgetExceeded) or untraceable):
             raise
+        why = "f has no formula" if untraceable else "the symbolic derivative was over budget"
         how = (f"forward mode over mpmath at {DIGITS} digits, confirmed at "
-               f"{CONFIRM_DIGITS} (the symbolic derivative was over budget)")
+               f"{CONFIRM_DIGITS} ({why})")
         with time_budget(problem.limits.symbolic_seconds, "the reference"):
             low = _forward_values(problem, DIGITS)
             high = _forward_values(problem, CONFIRM_DIGITS)

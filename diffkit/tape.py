@@ -130,6 +130,10 @@ class Tape:
     def graph(self, outputs: list[Tracked]) -> Graph:
         """The recorded operations as a ``Graph`` (printable, traceable), constants as
         nodes of their own; only what the outputs depend on is kept."""
+        return self.graph_and_values(outputs)[0]
+
+    def graph_and_values(self, outputs: list[Tracked]) -> tuple[Graph, list[Any]]:
+        """``graph`` and the value of each of its nodes at the recorded point."""
         needed = set()
         stack = [o.index for o in outputs if isinstance(o, Tracked)]
         while stack:
@@ -138,23 +142,28 @@ class Tape:
                 needed.add(i)
                 stack.extend(j for j in self.parents[i] if j is not None)
         nodes: list[Node] = []
+        values: list[Any] = []
         where: dict[int, int] = {}
         for i in sorted(needed):
             prim = self.prims[i]
             if prim is None:
                 where[i] = len(nodes)
                 nodes.append(Node("var", name=self.names.get(i, f"input{i}")))
+                values.append(self.values[i])
                 continue
             arg_ids = []
             for j, a in zip(self.parents[i], self.args[i], strict=True):
                 if j is None:
                     arg_ids.append(len(nodes))
                     nodes.append(Node("const", value=_Constant(a)))
+                    values.append(a)
                 else:
                     arg_ids.append(where[j])
             where[i] = len(nodes)
             nodes.append(Node(prim.name, tuple(arg_ids)))
-        return Graph(nodes, [where[o.index] for o in outputs if isinstance(o, Tracked)])
+            values.append(self.values[i])
+        graph = Graph(nodes, [where[o.index] for o in outputs if isinstance(o, Tracked)])
+        return graph, values
 
 
 class _Constant:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from diffkit.errors import EvaluationError
 from diffkit.evaluate import evaluate, is_finite
 from diffkit.graph import Graph
@@ -45,6 +47,8 @@ def adjoints(graph: Graph, values: list[Any], m: Any, output: int | dict[int, An
 
 
 def run(problem: Problem) -> MethodResult:
+    if hasattr(problem, "record"):
+        return _run_function(problem)
     if problem.order > 1:
         return _forward_over_reverse(problem)
     m, counter = problem.counting()
@@ -102,10 +106,69 @@ def _forward_over_reverse(problem: Problem) -> MethodResult:
     )
 
 
+def _function_rows(problem: Any, tape: Any, inputs: list[Any], out: Any, seeds: list[Any]
+                   ) -> list[dict[str, Any]]:
+    """One backward sweep per seed over a recorded run of a Python function: each
+    gives a row {entry: adjoint} (an entry of an array argument is a variable)."""
+    from diffkit.tape import Tracked
+
+    rows = []
+    for seed in seeds:
+        adjoint = tape.backward(out, seed) if isinstance(out, Tracked) else [None] * len(tape)
+        row: dict[str, Any] = {}
+        for k, x in enumerate(inputs):
+            a = adjoint[x.index]
+            names = problem.arguments.entry_names(k)
+            flat = [0.0] * len(names) if a is None else list(
+                np.ravel(a) if not hasattr(a, "primal") else _dual_entries(a, len(names)))
+            row.update(zip(names, flat, strict=True))
+        rows.append(row)
+    return rows
+
+
+def _dual_entries(a: Any, n: int) -> list[Any]:
+    from diffkit.dual import Dual
+
+    primal = np.broadcast_to(a.primal, (n,) if n > 1 else np.shape(a.primal)).ravel()
+    tangent = np.broadcast_to(a.tangent, primal.shape).ravel()
+    return [Dual(p, t) for p, t in zip(primal, tangent, strict=True)]
+
+
+def _run_function(problem: Any) -> MethodResult:
+    """Reverse mode on a Python function: f runs once on values that record a tape,
+    then one backward sweep per output entry."""
+    if problem.order > 1:
+        raise EvaluationError("for a Python function reverse mode gives first derivatives "
+                              "(and the Hessian); forward mode gives higher ones")
+    m, counter = problem.counting()
+    tape, inputs, out = problem.record(m)
+    forward_ops = counter.total
+    value = np.asarray(getattr(out, "value", out))
+    seeds: list[Any] = [1.0] if value.ndim == 0 else [
+        np.eye(value.size)[k].reshape(value.shape) for k in range(value.size)]
+    rows = [{n: float(v) for n, v in row.items()}
+            for row in _function_rows(problem, tape, inputs, out, seeds)]
+    for row in rows:
+        for name, v in row.items():
+            if not is_finite(v):
+                raise EvaluationError(f"the adjoint of {name} is not finite: the derivative "
+                                      "does not exist here")
+    sweeps = "one pass" if len(rows) == 1 else f"{len(rows)} adjoint sweeps, one per output"
+    return MethodResult.measured(
+        ID, rows, counter, len(rows),
+        notes=[(f"{sweeps} over the {len(tape) - len(inputs)} operations f recorded: {forward_ops} ops "
+               f"forward + {counter.total - forward_ops} adjoint")],
+        extra={"sweep_ops": {"forward": forward_ops, "adjoint": counter.total - forward_ops}},
+    )
+
+
 def hessian(problem: Problem) -> MethodResult:
     """Forward-over-reverse: with xᵢ seeded as a dual number, one forward and one
     adjoint sweep give the whole column ∂(∇f)/∂xᵢ (a Hessian-vector product): n passes."""
     from diffkit.dual import Dual, arithmetic
+
+    if hasattr(problem, "record"):
+        return _function_hessian(problem)
 
     m, counter = problem.counting()
     graph = problem.graph
@@ -122,6 +185,41 @@ def hessian(problem: Problem) -> MethodResult:
             v = adjoint[var_node[b]] if b in var_node else None
             column.append(float(v.tangent) if isinstance(v, Dual) else 0.0)
         columns.append(column)
+    rows = [dict(zip(names, [columns[j][i] for j in range(len(names))], strict=True))
+            for i in range(len(names))]
+    return MethodResult.measured(ID, rows, counter, len(names),
+                                 notes=[f"forward-over-reverse: {len(names)} passes, a column each"])
+
+
+def _function_hessian(problem: Any) -> MethodResult:
+    """Forward over reverse for a Python function: the tape is recorded on Duals seeded
+    along one entry, and its backward sweep gives that entry's column."""
+    from diffkit.dual import Dual, arithmetic
+
+    from .python_function import call_user
+
+    m, counter = problem.counting()
+    names = problem.variables
+    columns = []
+    for i, name in enumerate(names):
+        from diffkit.tape import Tape
+
+        tape = Tape(m)
+        offset = 0
+        inputs = []
+        for k, (v, arg) in enumerate(zip(problem.arguments.values, problem.arguments.names, strict=True)):
+            size = len(problem.arguments.entry_names(k))
+            direction = np.zeros(size)
+            if offset <= i < offset + size:
+                direction[i - offset] = 1.0
+            tangent = direction.reshape(np.shape(v)) if np.ndim(v) else float(direction[0])
+            inputs.append(tape.input(Dual(v, tangent), arg))
+            offset += size
+        with arithmetic(m):
+            out = call_user(problem.function, problem.arguments, inputs)
+            (row,) = _function_rows(problem, tape, inputs, out, [1.0])
+        columns.append([float(row[b].tangent) if isinstance(row[b], Dual) else 0.0 for b in names])
+        del name
     rows = [dict(zip(names, [columns[j][i] for j in range(len(names))], strict=True))
             for i in range(len(names))]
     return MethodResult.measured(ID, rows, counter, len(names),
