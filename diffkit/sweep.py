@@ -26,13 +26,16 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from .backends import NUMPY
+from .arguments import is_function
+from .backends import MPMATH, NUMPY
 from .budget import time_budget
 from .errors import DiffkitError
-from .evaluate import along, evaluate, find_kinks
+from .evaluate import evaluate, find_kinks
 from .graph import build_graph
 from .limits import DEFAULT_LIMITS, Limits
+from .methods.base import Problem
 from .methods.finite_difference import EPS, default_step
+from .methods.python_function import FunctionProblem
 from .parse import parse, variables_of
 from .point import PointLike, choose_variable, point_from
 from .primitives import PRIMITIVES
@@ -159,10 +162,9 @@ def sweep(
     """
     if order not in (1, 2):
         raise DiffkitError(f"the sweep covers the first and second derivative, not order {order}")
-    expr = parse(expression, limits)
-    names = variables_of(expr)
-    point = point_from(at, names)
-    wrt = choose_variable(names, wrt, "the sweep follows one variable")
+    problem = _problem(expression, at, limits)
+    point = problem.point
+    wrt = choose_variable(problem.variables, wrt, "the sweep follows one variable")
     available = schemes_for(order)
     chosen = list(available) if schemes is None else list(dict.fromkeys(schemes))
     for s in chosen:
@@ -172,10 +174,13 @@ def sweep(
     if hs.size == 0 or not np.all(np.isfinite(hs)) or np.any(hs <= 0):
         raise DiffkitError("the steps must be positive finite numbers")
 
-    graph = build_graph(expr)
+    graph = problem.graph
     x = point[wrt]
-    values = evaluate(graph, point, NUMPY)
-    value = float(values[graph.outputs[0]])
+    if len(problem.output_values) > 1:
+        raise DiffkitError("the sweep follows a scalar f; this f returns several values")
+    value = problem.output_values[0]
+    values = (problem.recorded_values if isinstance(problem, FunctionProblem)
+              else evaluate(graph, point, NUMPY))
     kinks = find_kinks(graph, values)
     if kinks:
         raise DiffkitError(f"f is not differentiable here ({kinks[0].primitive} at {kinks[0].at}): "
@@ -187,9 +192,9 @@ def sweep(
         refused[COMPLEX_STEP] = (f"the complex step needs an analytic function, and "
                                  f"{', '.join(not_analytic)} is not")
     with time_budget(limits.symbolic_seconds, "the sweep's reference"):
-        exact = derivative_value(expr, wrt, point, order)
+        exact = exact_derivative(problem, wrt, order)
 
-    f = along(graph, point, wrt)
+    f = problem.along(wrt)
 
     complex_default = 1e-20 * max(abs(x), 1e-100) if order == 1 else EPS**0.25 * max(1.0, abs(x))
     defaults = {k: default_step(st, x) if st else complex_default
@@ -223,11 +228,12 @@ def sweep(
             continue
         j = int(np.nanargmin(smooth))
         robust[scheme] = {"step": float(hs[j]), "error": float(10 ** smooth[j])}
-    model = _models(expr, wrt, point, order, value, float(exact), available,
+    model = _models(problem, wrt, order, value, float(exact), available,
                     [k for k in chosen if k not in refused], limits)
     optimal = {k: _optimal(model.get(k)) for k in chosen}
     return Sweep(
-        expression=expression if isinstance(expression, str) else str(expression),
+        expression=(problem.name if isinstance(problem, FunctionProblem)
+                    else expression if isinstance(expression, str) else str(expression)),
         variable=wrt, point=point, order=order, steps=hs, errors=errors, exact=float(exact),
         value=value, best=best, robust_best=robust, optimal_step=optimal, default_step=defaults,
         default_error=default_error, model=model, refused=refused,
@@ -268,7 +274,33 @@ def _estimate(f, x: float, hs: np.ndarray, rule: Stencil | None, order: int,
         return np.where(h > 0, total / h**rule.derivative, np.nan)
 
 
-def _models(expr, wrt, point, order, value, exact, available, chosen, limits):
+def _problem(expression: Any, at: Any, limits: Limits) -> Problem:
+    if is_function(expression):
+        return FunctionProblem.of(expression, at, limits=limits)
+    expr = parse(expression, limits)
+    return Problem(expr, build_graph(expr), point_from(at, variables_of(expr)), limits=limits)
+
+
+def exact_derivative(problem: Problem, name: str, order: int, dps: int = 50) -> mpmath.mpf:
+    """∂ᵏf/∂nameᵏ at the point to ``dps`` digits: SymPy's derivative of the formula, or
+    for a Python function without one, forward mode on nested mpmath dual numbers."""
+    if problem.expression is not None:
+        return derivative_value(problem.expression, name, problem.point, order, dps)
+    from .dual import Dual, arithmetic
+
+    with mpmath.workdps(dps), arithmetic(MPMATH):
+        inputs: dict[str, Any] = {k: mpmath.mpf(v) for k, v in problem.point.items()}
+        seed: Any = inputs[name]
+        for _ in range(order):
+            seed = Dual(seed, mpmath.mpf(1))
+        inputs[name] = seed
+        y = problem.run(inputs, MPMATH)[0]
+        for _ in range(order):
+            y = y.tangent if isinstance(y, Dual) else mpmath.mpf(0)
+        return +(y.primal if isinstance(y, Dual) else y)
+
+
+def _models(problem, wrt, order, value, exact, available, chosen, limits):
     """(A, p, B, d) per scheme, from the exact higher derivatives (None if unavailable)."""
     model: dict[str, tuple[float, int, float, int] | None] = {}
     cache: dict[int, float | None] = {}
@@ -277,7 +309,7 @@ def _models(expr, wrt, point, order, value, exact, available, chosen, limits):
         if k not in cache:
             try:
                 with time_budget(limits.symbolic_seconds, "the error model"):
-                    cache[k] = float(derivative_value(expr, wrt, point, k, dps=30))
+                    cache[k] = float(exact_derivative(problem, wrt, k, dps=30))
             except DiffkitError:
                 cache[k] = None
         return cache[k]
