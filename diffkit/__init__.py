@@ -62,7 +62,7 @@ from .scaling import ScalingReport, scaling
 from .stencils import Stencil, stencil
 from .sweep import Sweep, sweep
 from .tape import Tracked
-from .trace import Trace, to_dot, trace
+from .trace import Trace, record, to_dot, trace
 
 __version__ = "0.1.0"
 
@@ -102,6 +102,7 @@ __all__ = [  # noqa: RUF022  (the functions f is written with come last)
     "hessian",
     "jacobian",
     "Tracked",
+    "record",
     # functions to write f with (diffkit.functions)
     "abs", "arccos", "arcsin", "arctan", "cos", "cosh", "cross_entropy", "dot", "exp",
     "log", "log_softmax", "logsumexp", "matmul", "maximum", "mean", "minimum", "norm",

@@ -99,6 +99,8 @@ def _array_ops(exp, log):
 
 def _np_const(value: sp.Expr) -> float:
     # always a float: a Python int such as 2**64 would make numpy fall back to objects
+    if not isinstance(value, sp.Basic):  # a constant a Python function recorded
+        return value.value
     return float(value)
 
 

@@ -153,6 +153,8 @@ class Tape:
                 continue
             arg_ids = []
             for j, a in zip(self.parents[i], self.args[i], strict=True):
+                if j is None and a is None:  # an unset trailing option (axis=None)
+                    continue
                 if j is None:
                     arg_ids.append(len(nodes))
                     nodes.append(Node("const", value=_Constant(a)))

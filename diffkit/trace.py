@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from .arguments import Arguments, is_function
 from .backends import NUMPY
 from .errors import DiffkitError
 from .evaluate import evaluate
@@ -124,13 +125,9 @@ def trace(expression: str | sp.Expr, at: PointLike, mode: str = "forward",
     adjoint (``mode="reverse"``) trace of ``expression`` at ``at``."""
     if mode not in ("forward", "reverse"):
         raise DiffkitError(f"mode must be 'forward' or 'reverse', not {mode!r}")
-    expr = parse(expression, limits)
-    variables = variables_of(expr)
-    point = point_from(at, variables)
+    graph, values, point, variables, label = _recorded(expression, at, limits)
     if mode == "forward":
         wrt = choose_variable(variables, wrt, "forward mode follows one direction")
-    graph = build_graph(expr)
-    values = evaluate(graph, point, NUMPY)
     names = _numbering(graph, variables)
     ops = [i for i, n in enumerate(graph.nodes) if n.op not in ("var", "const")]
     inputs = [i for i, n in enumerate(graph.nodes) if n.op == "var"]
@@ -193,18 +190,61 @@ def trace(expression: str | sp.Expr, at: PointLike, mode: str = "forward",
         for name in variables:
             gradient.setdefault(name, 0.0)
     return Trace(
-        expression=expression if isinstance(expression, str) else str(expression),
+        expression=label,
         point=point, mode=mode, wrt=wrt if mode == "forward" else None,
         primal=primal, derivative_rows=rows, gradient=gradient, value=float(values[out]),
     )
 
 
-def to_dot(expression: str | sp.Expr, *, limits: Limits = DEFAULT_LIMITS) -> str:
-    """The computation graph in Graphviz DOT: one node per input, constant and
-    operation, an edge from each argument to its user, the output doubly circled."""
+def _recorded(expression: Any, at: Any, limits: Limits):
+    """The graph of an expression, or the one a Python function records at ``at``:
+    (graph, node values, point, variables, how f is named)."""
+    if is_function(expression):
+        if at is None:
+            raise DiffkitError("a Python function's graph is the one it records at a point: give at=")
+        from .methods.python_function import FunctionProblem
+
+        problem = FunctionProblem.of(expression, at, limits=limits)
+        if any(np.ndim(v) for v in problem.arguments.values):
+            raise DiffkitError("traces show numbers: f's arguments must be numbers here "
+                               "(print diffkit.record(f, at) for the graph over arrays)")
+        return (problem.graph, problem.recorded_values, problem.point, problem.arguments.names,
+                problem.name)
     expr = parse(expression, limits)
+    variables = variables_of(expr)
     graph = build_graph(expr)
-    names = _numbering(graph, variables_of(expr))
+    if at is None:
+        return graph, None, None, variables, str(expression)
+    point = point_from(at, variables)
+    return graph, evaluate(graph, point, NUMPY), point, variables, str(expression)
+
+
+def record(f: Any, at: Any, *, limits: Limits = DEFAULT_LIMITS) -> Graph:
+    """The graph a Python function records when it runs at ``at`` (the path its
+    branches take there): print it, or pass f to ``trace`` and ``to_dot``.
+
+    >>> print(record(lambda x: x * x + 1.0, at=3.0))
+    v0 = x
+    v1 = v0**2
+    v2 = v1 + 1.0
+    """
+    from .methods.python_function import call_user
+    from .tape import Tape
+
+    if not is_function(f):
+        raise DiffkitError("record takes a Python function; build_graph takes expressions")
+    args = Arguments.of(f, at)
+    tape = Tape()
+    inputs = [tape.input(v, n) for v, n in zip(args.values, args.names, strict=True)]
+    return tape.graph([call_user(f, args, inputs)])
+
+
+def to_dot(expression: Any, at: Any = None, *, limits: Limits = DEFAULT_LIMITS) -> str:
+    """The computation graph in Graphviz DOT: one node per input, constant and
+    operation, an edge from each argument to its user, the output doubly circled.
+    A Python function's graph is the one it records at ``at``."""
+    graph, _, _, variables, _ = _recorded(expression, at, limits)
+    names = _numbering(graph, variables)
     lines = ["digraph diffkit {", "  rankdir=LR;", '  node [fontname="Helvetica"];']
     for i, node in enumerate(graph.nodes):
         if node.op == "var":
