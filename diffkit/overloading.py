@@ -8,7 +8,7 @@ the argument that differentiates (a tape outranks a Dual, so reverse over forwar
 works) and otherwise computes the plain value with the backend the arguments need —
 numpy for floats and arrays, SymPy for symbols, mpmath for mpmath numbers.
 
->>> call("mul", 3.0, 4.0)
+>>> float(call("mul", 3.0, 4.0))
 12.0
 """
 

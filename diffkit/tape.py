@@ -10,13 +10,14 @@ primitive table, on whole arrays at a time.
 >>> tape = Tape()
 >>> x = tape.input(3.0, "x")
 >>> y = x * x + 2.0 * x
->>> tape.backward(y)[x.index]          # 2x + 2 at 3
+>>> float(tape.backward(y)[x.index])   # 2x + 2 at 3
 8.0
 >>> print(tape.graph([y]))
 v0 = x
-v1 = v0**2
-v2 = 2.0 * v0
-v3 = v1 + v2
+v1 = v0 * v0
+v2 = 2.0
+v3 = 2.0 * v0
+v4 = v1 + v3
 """
 
 from __future__ import annotations

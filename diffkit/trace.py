@@ -225,8 +225,9 @@ def record(f: Any, at: Any, *, limits: Limits = DEFAULT_LIMITS) -> Graph:
 
     >>> print(record(lambda x: x * x + 1.0, at=3.0))
     v0 = x
-    v1 = v0**2
-    v2 = v1 + 1.0
+    v1 = v0 * v0
+    v2 = 1.0
+    v3 = v1 + 1.0
     """
     from .methods.python_function import call_user
     from .tape import Tape
