@@ -54,6 +54,7 @@ from .functions import (
     tan,
     tanh,
 )
+from .gradcheck import GradientCheck, check_gradient
 from .graph import Graph, build_graph
 from .limits import DEFAULT_LIMITS, Limits
 from .methods import METHODS, MethodResult
@@ -102,6 +103,8 @@ __all__ = [  # noqa: RUF022  (the functions f is written with come last)
     "hessian",
     "jacobian",
     "Tracked",
+    "GradientCheck",
+    "check_gradient",
     "record",
     # functions to write f with (diffkit.functions)
     "abs", "arccos", "arcsin", "arctan", "cos", "cosh", "cross_entropy", "dot", "exp",

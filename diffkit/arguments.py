@@ -77,12 +77,15 @@ class Arguments:
                 point[entry] = float(x)
         return point
 
-    def from_flat(self, inputs: Mapping[str, Any]) -> list[Any]:
+    def from_flat(self, inputs: Mapping[str, Any], rest: Mapping[str, Any] | None = None
+                  ) -> list[Any]:
         """The arguments rebuilt from one value per scalar entry (floats, complex
-        numbers, Duals or mpmath numbers)."""
+        numbers, Duals or mpmath numbers); entries missing from ``inputs`` come from
+        ``rest``."""
         rebuilt = []
         for k, v in enumerate(self.values):
-            entries = [inputs[n] for n in self.entry_names(k)]
+            entries = [inputs[n] if rest is None or n in inputs else rest[n]
+                       for n in self.entry_names(k)]
             rebuilt.append(entries[0] if np.ndim(v) == 0 else stack(entries, np.shape(v)))
         return rebuilt
 

@@ -48,18 +48,26 @@ class FunctionProblem(Problem):
     recorded_values: list[Any] = field(default_factory=list, repr=False)  # the graph's, at the point
 
     @classmethod
-    def of(cls, fn: Callable[..., Any], at: Any, **fields: Any) -> FunctionProblem:
+    def of(cls, fn: Callable[..., Any], at: Any, entries: list[str] | None = None,
+           **fields: Any) -> FunctionProblem:
+        """f at ``at``, its entries the variables (or only ``entries``: the others are
+        held at their values, and f is not traced symbolically)."""
         arguments = Arguments.of(fn, at)
-        if arguments.size > MAX_ENTRIES:
+        if entries is None and arguments.size > MAX_ENTRIES:
             raise DiffkitError(
                 f"compare differentiates entry by entry, and f's arguments have "
                 f"{arguments.size:,} entries (at most {MAX_ENTRIES}); use gradient, jacobian "
                 "or check_gradient for large arrays")
-        problem = cls(expression=None, graph=None, point=arguments.flat_point(),
+        flat = arguments.flat_point()
+        point = flat if entries is None else {n: flat[n] for n in entries}
+        problem = cls(expression=None, graph=None, point=point,
                       function=fn, arguments=arguments, **fields)
         tape, _, out = problem.record(NUMPY)
         problem.graph, problem.recorded_values = tape.graph_and_values([out])
-        problem.expression, problem.outputs, problem.trace_error = _trace(problem)
+        if entries is None:
+            problem.expression, problem.outputs, problem.trace_error = _trace(problem)
+        else:
+            problem.trace_error = "f was not traced symbolically"
         return problem
 
     @property
@@ -68,7 +76,8 @@ class FunctionProblem(Problem):
         return f"{getattr(self.function, '__name__', 'f')}({', '.join(self.arguments.names)})"
 
     def run(self, inputs: dict[str, Any], m: Any, check: bool = True) -> list[Any]:
-        values = self.arguments.from_flat(inputs)
+        values = self.arguments.from_flat(inputs, self.arguments.flat_point()
+                                          if len(inputs) < self.arguments.size else None)
         tape = None
         if not any(isinstance(v, Dual) for v in values):  # count plain arithmetic on a tape
             tape = Tape(m)
