@@ -11,7 +11,7 @@ disagree with each other — that f may not be differentiable at the point.
 >>> f = lambda x: np.sum(x ** 3)
 >>> check_gradient(f, lambda x: 3 * x ** 2, at=np.array([1.0, 2.0])).ok
 True
->>> check_gradient(f, lambda x: 2 * x ** 2, at=np.array([1.0, 2.0])).worst
+>>> check_gradient(f, lambda x: 3 * x ** 2 + [0.0, 1.0], at=np.array([1.0, 2.0])).worst
 'x[1]'
 """
 
@@ -183,6 +183,7 @@ def check_gradient(f: Callable[..., Any], grad_f: Callable[..., Any], at: Any, *
     size, or to a thousandth of the largest component if that is larger).  Up to
     ``MAX_DIFFERENCED`` components are also differenced (a random sample, fixed by
     ``seed``, beyond that)."""
+    from .evaluate import find_kinks
     from .methods.finite_difference import run_richardson
     from .methods.python_function import FunctionProblem, call_user
 
@@ -201,6 +202,8 @@ def check_gradient(f: Callable[..., Any], grad_f: Callable[..., Any], at: Any, *
     richardson = np.full(len(names), np.nan)
     estimate = np.full(len(names), np.nan)
     problem = FunctionProblem.of(f, at, entries=[names[i] for i in chosen], limits=limits)
+    notes += [f"{k}: the gradient there is a convention (a subgradient)"
+              for k in find_kinks(problem.graph, problem.recorded_values)]
     try:
         result = run_richardson(problem)
         for i in chosen:

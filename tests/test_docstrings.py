@@ -8,7 +8,8 @@ import pytest
 MODULES = ["diffkit", "diffkit.directional", "diffkit.scaling", "diffkit.trace", "diffkit.noise", "diffkit.sweep", "diffkit.stencils", "diffkit.onesided", "diffkit.parse", "diffkit.graph", "diffkit.evaluate", "diffkit.dual",
            "diffkit.counting", "diffkit.point", "diffkit.compare", "diffkit.primitives",
            "diffkit.limits", "diffkit.budget", "diffkit.tape", "diffkit.functions",
-           "diffkit.autodiff", "diffkit.overloading", "diffkit.arguments", "diffkit.array_primitives"]
+           "diffkit.autodiff", "diffkit.overloading", "diffkit.arguments", "diffkit.array_primitives",
+           "diffkit.gradcheck"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -1,0 +1,187 @@
+"""Python functions as f: loops and branches, autograd semantics, every method runs f.
+
+Expected values come from SymPy, mpmath or a derivative worked out by hand, never
+from the code under test.
+"""
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+
+import diffkit as dk
+from diffkit.errors import DiffkitError, EvaluationError
+
+NUMERIC = [m for m in dk.METHODS if m != "symbolic"]
+
+
+def doubling(a):
+    """The issue's control-flow example: a·2ᵏ for the first k with |a·2ᵏ| ≥ 1000,
+    times 100 when negative — piecewise linear, so f'(a) = f(a)/a."""
+    b = a * 2
+    while dk.abs(b) < 1000:
+        b = b * 2
+    return b if b > 0 else 100 * b
+
+
+@pytest.mark.parametrize("a", [0.37, -0.37, 3.3, -41.0, 1e-3])
+def test_control_flow_derivative_is_f_over_a_by_every_numeric_method(a):
+    expected = doubling(a) / a  # exact: a power of two (times 100)
+    c = dk.compare(doubling, at=a)
+    for method in NUMERIC:
+        r = c.result(method)
+        assert r.error is None, (method, r.error)
+        assert r.derivative["a"] == pytest.approx(expected, rel=1e-6), method
+    for method in ("fd-richardson", "fd-extended", "complex-step", "forward-mode", "reverse-mode"):
+        assert c.result(method).derivative["a"] == pytest.approx(expected, rel=1e-13), method
+    assert c.reference == {"a": expected}
+
+
+def test_symbolic_row_says_why_a_value_dependent_branch_cannot_be_traced():
+    c = dk.compare(doubling, at=0.37)
+    assert "branches on a value" in c.result("symbolic").error
+    assert "forward mode over mpmath" in c.reference_method
+
+
+def test_gradient_derivative_and_jvp_of_the_control_flow_function():
+    assert dk.gradient(doubling, at=0.37) == 4096.0
+    assert dk.derivative(doubling, at=-0.37) == 409600.0
+    assert float(np.asarray(dk.jvp(doubling, at=0.37, tangent=2.0))) == 8192.0
+
+
+def test_gradient_of_squared_error_loss_is_two_xt_residual():
+    X, y = np.random.default_rng(0).normal(size=(5, 3)), np.arange(5.0)
+    w = np.array([0.5, -1.0, 2.0])
+    g = dk.gradient(lambda w: dk.sum((X @ w - y) ** 2), at=w)
+    np.testing.assert_allclose(g, 2 * X.T @ (X @ w - y), rtol=1e-13)
+    assert g.shape == w.shape
+
+
+def test_gradient_of_two_dot_x_x():
+    np.testing.assert_array_equal(dk.gradient(lambda x: 2 * dk.dot(x, x), at=np.arange(4.0)),
+                                  [0.0, 4.0, 8.0, 12.0])
+
+
+def test_stop_gradient_detaches_its_argument():
+    x = np.arange(4.0)
+    g = dk.gradient(lambda x: dk.sum(dk.stop_gradient(x * x) * x), at=x)
+    np.testing.assert_array_equal(g, x * x)  # d/dx of c·x with c = x² held fixed
+
+
+def test_vjp_with_a_cotangent_is_the_weighted_sum_of_per_output_gradients():
+    x = np.arange(4.0)
+    np.testing.assert_array_equal(dk.vjp(lambda x: x * x, at=x, cotangent=np.ones(4)), 2 * x)
+    u = np.array([1.0, -2.0, 0.5, 3.0])
+    np.testing.assert_array_equal(dk.vjp(lambda x: x * x, at=x, cotangent=u), 2 * x * u)
+    np.testing.assert_array_equal(dk.gradient(lambda x: x * x, at=x, cotangent=u), 2 * x * u)
+
+
+def test_vjp_of_an_expression_still_returns_one_value_per_variable():
+    d = dk.vjp("x1*x2, x1 + x2", at={"x1": 2, "x2": 3}, u=[1, -1])
+    assert d.result == {"x1": 2.0, "x2": 1.0}  # 1·(3, 2) − 1·(1, 1)
+
+
+def test_gradient_of_an_array_output_needs_a_cotangent():
+    with pytest.raises(DiffkitError, match="cotangent"):
+        dk.gradient(lambda x: x * x, at=np.arange(3.0))
+    with pytest.raises(DiffkitError, match="shape"):
+        dk.vjp(lambda x: x * x, at=np.arange(3.0), cotangent=np.ones(2))
+
+
+def test_several_arguments_as_a_tuple_or_a_dict():
+    a, b = np.array([1.0, 2.0]), np.array([3.0, -1.0])
+    ga, gb = dk.gradient(lambda a, b: dk.sum(a * b) + a[0] ** 2, at=(a, b))
+    np.testing.assert_array_equal(ga, [*b, 2 * a[0], 0.0])
+    np.testing.assert_array_equal(gb, a)
+    g = dk.gradient(lambda a, b: dk.sum(a * b), at={"a": a, "b": b})
+    assert set(g) == {"a", "b"}
+    np.testing.assert_array_equal(g["b"], a)
+
+
+def test_derivatives_of_every_order_match_sympy():
+    t = sp.Symbol("t")
+    for order in (1, 2, 3, 4):
+        exact = float(sp.diff(sp.sin(t) * sp.exp(t), t, order).subs(t, 0.7))
+        got = dk.derivative(lambda x: dk.sin(x) * np.exp(x), at=0.7, order=order)
+        assert got == pytest.approx(exact, rel=1e-13)
+
+
+def test_jacobian_is_in_numerator_layout():
+    A = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    np.testing.assert_array_equal(dk.jacobian(lambda x: A @ x, at=np.ones(3)), A)  # reverse
+    x = np.array([1.0, 2.0])
+    J = dk.jacobian(lambda x: dk.reshape(x[:, None] * x[None, :], (4,)), at=x)  # forward
+    # ∂(xᵢxⱼ)/∂xₖ = δᵢₖxⱼ + xᵢδⱼₖ
+    expected = np.array([[2 * x[0], 0], [x[1], x[0]], [x[1], x[0]], [0, 2 * x[1]]])
+    np.testing.assert_array_equal(J, expected)
+    assert dk.jacobian(lambda x: x * x, at=3.0) == 6.0
+
+
+def test_hessian_of_a_function_matches_sympy():
+    s = sp.symbols("s0:3")
+    f_sym = s[0] ** 3 + s[1] ** 3 + s[2] ** 3 + s[0] * s[1] + sp.sin(s[2]) * s[1]
+    x = np.array([0.5, -1.5, 2.0])
+    exact = np.array(sp.hessian(f_sym, s).subs(dict(zip(s, x, strict=True))), dtype=float)
+    got = dk.hessian(lambda v: dk.sum(v ** 3) + v[0] * v[1] + dk.sin(v[2]) * v[1], at=x)
+    np.testing.assert_allclose(got, exact, rtol=1e-13, atol=1e-15)
+
+
+def test_compare_of_a_loss_agrees_with_the_hand_gradient_in_every_row():
+    X, y = np.random.default_rng(1).normal(size=(4, 3)), np.arange(4.0)
+    w = np.array([1.0, 0.5, -0.25])
+    c = dk.compare(lambda w: dk.sum((X @ w - y) ** 2), at=w)
+    expected = 2 * X.T @ (X @ w - y)
+    for r in c.results:
+        assert r.error is None, (r.method, r.error)
+        got = np.array(list(r.derivative.values()))
+        tol = 1e-5 if r.method in ("fd-forward", "fd-backward") else 1e-9
+        np.testing.assert_allclose(got, expected, rtol=tol, err_msg=r.method)
+    assert c.variables == ["w[0]", "w[1]", "w[2]"]
+    assert "symbolic derivative" in c.reference_method
+
+
+def test_compare_reports_what_f_raises_in_one_line():
+    def broken(x):
+        raise ValueError("no such thing")
+
+    with pytest.raises(EvaluationError, match="f raised ValueError: no such thing"):
+        dk.compare(broken, at=1.0)
+
+
+def test_math_functions_on_differentiating_values_give_a_clear_error():
+    with pytest.raises(DiffkitError, match=r"math\.sin"):
+        dk.gradient(lambda x: math.sin(x), at=1.0)
+
+
+def test_leaving_the_domain_is_reported_with_the_primitive():
+    with pytest.raises(EvaluationError, match="log is undefined"):
+        dk.gradient(lambda x: dk.sum(dk.log(x)), at=np.array([1.0, -1.0]))
+
+
+def test_a_value_kept_from_an_earlier_call_is_refused():
+    kept = []
+
+    def leaky(x):
+        kept.append(x)
+        return x * kept[0]
+
+    dk.gradient(leaky, at=1.0)
+    with pytest.raises(DiffkitError, match="earlier call"):
+        dk.gradient(leaky, at=2.0)
+
+
+def test_recorded_graph_traces_like_the_survey_example():
+    t = dk.trace(lambda x1, x2: dk.log(x1) + x1 * x2 - dk.sin(x2), at=(2.0, 5.0), mode="reverse")
+    assert t.gradient["x1"] == 5.5
+    assert t.gradient["x2"] == pytest.approx(float(2 - mpmath.cos(5)), rel=1e-15)
+    text = str(dk.record(lambda w: dk.sum(dk.tanh(w) ** 2), at=np.ones(3)))
+    assert text.splitlines() == ["v0 = w", "v1 = tanh(v0)", "v2 = v1**2", "v3 = sum(v2)"]
+
+
+def test_sweep_of_a_python_function_finds_the_central_difference_minimum():
+    s = dk.sweep(lambda x: dk.sin(x) * dk.exp(x), at=1.0)
+    assert s.exact == pytest.approx(math.exp(1) * (math.sin(1) + math.cos(1)), rel=1e-15)
+    assert s.best["fd-central"]["error"] < 1e-10
+    assert 1e-7 < s.best["fd-central"]["step"] < 1e-4
