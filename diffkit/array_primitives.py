@@ -53,6 +53,8 @@ def _keep(m: Any, v: Any, z: Any) -> Any:
 def _spread(m: Any, g: Any, x: Any, axis: Any) -> Any:
     """The adjoint of a sum over ``axis``: ``g`` copied back along the summed axes."""
     shape = shape_of(x)
+    if axis is None and isinstance(g, float):  # a plain number: copying it is the whole job
+        return np.full(shape, g)
     if axis is None and not shape_of(g):
         return m.mul(g, np.ones(shape))
     if axis is None:

@@ -62,8 +62,17 @@ def _scatter(values, shape, index):
         return type(values)(_scatter(values.primal, shape, index), _scatter(values.tangent, shape, index))
     values = np.asarray(values)
     out = np.zeros(shape, dtype=np.result_type(values, float))
-    np.add.at(out, index, values)
+    if _is_basic(index):  # a slice or integers: no repeats, plain assignment is enough
+        out[index] = values
+    else:  # fancy indexing may repeat an index: the repeats add up
+        np.add.at(out, index, values)
     return out
+
+
+def _is_basic(index) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, slice | int | np.integer) or p is None or p is Ellipsis
+               for p in parts)
 
 
 def _elementwise(fn):

@@ -84,6 +84,14 @@ def primal_value(v: Any) -> Any:
     return v
 
 
+def _binary(owner: Any, name: str, a: Any, b: Any) -> Any:
+    """``a (op) b`` where ``owner`` is one of them: the fast path of ``call``."""
+    other = b if a is owner else a
+    if getattr(other, "_diffkit_rank", 0) > owner._diffkit_rank:
+        return call(name, a, b)
+    return owner._diffkit_apply(name, (a, b))
+
+
 class Differentiable:
     """Numbers and arrays that carry derivatives: every operator is a table primitive."""
 
@@ -98,16 +106,17 @@ class Differentiable:
     def _diffkit_apply(self, name: str, args: Any) -> Any:
         raise NotImplementedError
 
-    def __add__(self, other): return call("add", self, other)
-    def __radd__(self, other): return call("add", other, self)
-    def __sub__(self, other): return call("sub", self, other)
-    def __rsub__(self, other): return call("sub", other, self)
-    def __mul__(self, other): return call("mul", self, other)
-    def __rmul__(self, other): return call("mul", other, self)
-    def __truediv__(self, other): return call("div", self, other)
-    def __rtruediv__(self, other): return call("div", other, self)
-    def __matmul__(self, other): return call("matmul", self, other)
-    def __rmatmul__(self, other): return call("matmul", other, self)
+    # binary operators go straight to self unless the other side outranks it
+    def __add__(self, other): return _binary(self, "add", self, other)
+    def __radd__(self, other): return _binary(self, "add", other, self)
+    def __sub__(self, other): return _binary(self, "sub", self, other)
+    def __rsub__(self, other): return _binary(self, "sub", other, self)
+    def __mul__(self, other): return _binary(self, "mul", self, other)
+    def __rmul__(self, other): return _binary(self, "mul", other, self)
+    def __truediv__(self, other): return _binary(self, "div", self, other)
+    def __rtruediv__(self, other): return _binary(self, "div", other, self)
+    def __matmul__(self, other): return _binary(self, "matmul", self, other)
+    def __rmatmul__(self, other): return _binary(self, "matmul", other, self)
     def __neg__(self): return call("neg", self)
     def __pos__(self): return self
     def __abs__(self): return call("abs", self)

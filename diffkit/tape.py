@@ -67,7 +67,7 @@ class Tape:
     def __init__(self, m: Any = NUMPY) -> None:
         self.m = m
         self.prims: list[Primitive | None] = []
-        self.parents: list[tuple[int | None, ...]] = []
+        self.parents: list[list[int | None]] = []
         self.args: list[list[Any]] = []
         self.values: list[Any] = []
         self.names: dict[int, str] = {}
@@ -78,9 +78,9 @@ class Tape:
     def input(self, value: Any, name: str) -> Tracked:
         """A variable to differentiate with respect to."""
         self.names[len(self.values)] = name
-        return self._push(None, (), [], value)
+        return self._push(None, [], [], value)
 
-    def _push(self, prim: Primitive | None, parents: tuple, args: list, value: Any) -> Tracked:
+    def _push(self, prim: Primitive | None, parents: list, args: list, value: Any) -> Tracked:
         self.prims.append(prim)
         self.parents.append(parents)
         self.args.append(args)
@@ -89,14 +89,24 @@ class Tape:
 
     def record(self, prim: Primitive, args: Any) -> Tracked:
         """Compute the primitive and write it on the tape."""
-        values = [a.value if type(a) is Tracked else a for a in args]
-        parents = tuple(a.index if type(a) is Tracked else None for a in args)
+        values, parents = [], []
         for a in args:
-            if type(a) is Tracked and a.tape is not self:
-                raise DiffkitError(
-                    "a value recorded by another call met this one: did f keep a value "
-                    "from an earlier call (a global, a default argument)?")
-        return self._push(prim, parents, values, prim.value(self.m, *values))
+            if type(a) is Tracked:
+                if a.tape is not self:
+                    raise DiffkitError(
+                        "a value recorded by another call met this one: did f keep a value "
+                        "from an earlier call (a global, a default argument)?")
+                values.append(a.value)
+                parents.append(a.index)
+            else:
+                values.append(a)
+                parents.append(None)
+        y = prim.value(self.m, *values)
+        self.prims.append(prim)
+        self.parents.append(parents)
+        self.args.append(values)
+        self.values.append(y)
+        return Tracked(y, self, len(self.values) - 1)
 
     def backward(self, output: Tracked, seed: Any = 1.0) -> list[Any]:
         """The adjoint of every tape entry (None where it is zero), seeded with
