@@ -27,19 +27,19 @@ import os
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-import argparse  # noqa: E402
-import gc  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import gc
+import statistics
+import time
+from pathlib import Path
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-import diffkit as dk  # noqa: E402
+import diffkit as dk
 
 try:
-    import autograd  # noqa: E402
-    import autograd.numpy as anp  # noqa: E402
+    import autograd
+    import autograd.numpy as anp
 except ImportError:  # the anchor is optional: pip install -e ".[bench]"
     autograd = anp = None
 
@@ -49,10 +49,10 @@ SIZES = [10, 100, 1_000, 10_000, 100_000, 1_000_000]
 def linear(n: int, rng: np.random.Generator):
     X, y = rng.normal(size=(10, n)), rng.normal(size=10)
     w = rng.normal(size=n) / np.sqrt(n)
-    plain = lambda w: np.sum((X @ w - y) ** 2)  # noqa: E731
-    ours = lambda w: dk.sum((X @ w - y) ** 2)  # noqa: E731
+    plain = lambda w: np.sum((X @ w - y) ** 2)
+    ours = lambda w: dk.sum((X @ w - y) ** 2)
     theirs = (lambda w: anp.sum((anp.dot(X, w) - y) ** 2)) if anp else None
-    exact = lambda w: 2 * X.T @ (X @ w - y)  # noqa: E731
+    exact = lambda w: 2 * X.T @ (X @ w - y)
     return w, plain, ours, theirs, exact
 
 
@@ -131,9 +131,9 @@ def main() -> None:
         "# Reverse mode on arrays: gradient time ÷ plain numpy f",
         "",
         "Regenerate: `pip install -e \".[bench]\" && python benchmarks/autodiff_arrays.py`",
-        f"(numpy {np.__version__}, autograd {getattr(autograd, '__version__', 'not installed')},"
+        (f"(numpy {np.__version__}, autograd {getattr(autograd, '__version__', 'not installed')},"
         f" one BLAS thread, median of {repeats} interleaved repeats; load average at start "
-        f"{os.getloadavg()[0]:.1f})",
+        f"{os.getloadavg()[0]:.1f})"),
         "",
         "| loss | parameters | numpy f | diffkit gradient | diffkit ÷ f | autograd ÷ f | gradient max rel. error |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -145,11 +145,12 @@ def main() -> None:
             g = dk.gradient(ours, at=at)
             want = exact(at)
             err = float(np.max(np.abs(g - want)) / np.max(np.abs(want)))
-            calls = {"f": lambda: plain(at), "diffkit": lambda: dk.gradient(ours, at=at)}
+            calls = {"f": lambda plain=plain, at=at: plain(at),
+                     "diffkit": lambda ours=ours, at=at: dk.gradient(ours, at=at)}
             if theirs is not None:
                 grad_theirs = autograd.grad(theirs)
                 np.testing.assert_allclose(grad_theirs(at), want, rtol=1e-8, atol=1e-12)
-                calls["autograd"] = lambda: grad_theirs(at)
+                calls["autograd"] = lambda g=grad_theirs, at=at: g(at)
             times = time_interleaved(calls, repeats)
             ratio = statistics.median(d / f for d, f in zip(times["diffkit"], times["f"], strict=True))
             theirs_ratio = (statistics.median(a / f for a, f in zip(times["autograd"], times["f"], strict=True))
