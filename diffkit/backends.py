@@ -62,14 +62,15 @@ def _scatter(values, shape, index):
         return type(values)(_scatter(values.primal, shape, index), _scatter(values.tangent, shape, index))
     values = np.asarray(values)
     out = np.zeros(shape, dtype=np.result_type(values, float))
-    if _is_basic(index):  # a slice or integers: no repeats, plain assignment is enough
+    if basic_index(index):  # a slice or integers: no repeats, plain assignment is enough
         out[index] = values
     else:  # fancy indexing may repeat an index: the repeats add up
         np.add.at(out, index, values)
     return out
 
 
-def _is_basic(index) -> bool:
+def basic_index(index) -> bool:
+    """Whether numpy indexing with ``index`` is basic (slices, integers): no repeats."""
     parts = index if isinstance(index, tuple) else (index,)
     return all(isinstance(p, slice | int | np.integer) or p is None or p is Ellipsis
                for p in parts)

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .backends import NUMPY
+from .backends import NUMPY, basic_index
 from .errors import DiffkitError, EvaluationError
 from .graph import Graph, Node
 from .overloading import Differentiable
@@ -115,10 +115,14 @@ class Tape:
         adjoint: list[Any] = [None] * len(self.values)
         adjoint[output.index] = seed
         prims, parents, args, values = self.prims, self.parents, self.args, self.values
+        owned: set[int] = set()  # adjoints held in a buffer of our own (see _scatter_into)
         for i in range(output.index, -1, -1):
             y_bar = adjoint[i]
             prim = prims[i]
             if y_bar is None or prim is None:
+                continue
+            if prim is _GETITEM and m is NUMPY and parents[i][0] is not None \
+                    and _scatter_into(adjoint, owned, parents[i][0], args[i], y_bar):
                 continue
             for k, j in enumerate(parents[i]):
                 if j is None:
@@ -126,6 +130,7 @@ class Tape:
                 part = adjoint_term(prim, k, m, args[i], values[i], y_bar)
                 if part is not None:
                     adjoint[j] = part if adjoint[j] is None else m.add(adjoint[j], part)
+                    owned.discard(j)
         return adjoint
 
     def first_invalid(self) -> str | None:
@@ -177,6 +182,29 @@ class Tape:
             values.append(self.values[i])
         graph = Graph(nodes, [where[o.index] for o in outputs if isinstance(o, Tracked)])
         return graph, values
+
+
+_GETITEM = PRIMITIVES["getitem"]
+
+
+def _scatter_into(adjoint: list[Any], owned: set[int], j: int, args: list[Any], y_bar: Any) -> bool:
+    """x[index]'s adjoint added into x's in place: slicing a parameter vector into
+    pieces (W₁, b₁, …) then costs the pieces' sizes, not a full-size array per piece.
+    Plain float64 arrays only (the table's rule, ``scatter``, handles the rest)."""
+    x, index = args
+    if not (isinstance(x, np.ndarray) and isinstance(y_bar, np.ndarray | float)):
+        return False
+    if j not in owned:
+        buffer = np.zeros(x.shape) if adjoint[j] is None else np.array(adjoint[j], dtype=float)
+        if buffer.shape != x.shape:
+            return False
+        adjoint[j] = buffer
+        owned.add(j)
+    if basic_index(index):
+        adjoint[j][index] += y_bar
+    else:
+        np.add.at(adjoint[j], index, y_bar)
+    return True
 
 
 class _Constant:

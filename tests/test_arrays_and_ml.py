@@ -129,6 +129,10 @@ def test_indexing_reshape_mean_and_norm_adjoints():
     x = np.array([3.0, -4.0, 1.0, 2.0])
     np.testing.assert_array_equal(dk.gradient(lambda x: dk.sum(x[1:] ** 2), at=x), [0, -8.0, 2.0, 4.0])
     np.testing.assert_array_equal(dk.gradient(lambda x: dk.sum(x[[0, 0, 1]]), at=x), [2.0, 1.0, 0, 0])
+    # overlapping pieces of one vector, and a piece used twice, all add up
+    np.testing.assert_array_equal(
+        dk.gradient(lambda x: dk.sum(x[:3]) + dk.sum(x[1:] ** 2) + x[0] * x[3] + x[0], at=x),
+        [1.0 + x[3] + 1.0, 1.0 + 2 * x[1], 1.0 + 2 * x[2], 2 * x[3] + x[0]])
     np.testing.assert_array_equal(
         dk.gradient(lambda x: dk.sum(dk.reshape(x, (2, 2)) @ np.array([1.0, 2.0])), at=x),
         [1.0, 2.0, 1.0, 2.0])
