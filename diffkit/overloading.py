@@ -73,7 +73,10 @@ def power(base: Any, exponent: Any) -> Any:
             return np.ones_like(primal_value(base)) * 1.0
         if n == 1:
             return base
-        return call("square", base) if n == 2 else call("powi", base, n)
+        if n == 2:
+            return base._diffkit_apply("square", (base,)) if hasattr(base, "_diffkit_apply") \
+                else call("square", base)
+        return call("powi", base, n)
     return call("pow", base, exponent)
 
 
