@@ -266,23 +266,26 @@ class Comparison:
     def _repr_html_(self) -> str:
         import html  # only notebooks need it
 
-        esc = html.escape
-        head = "".join(f"<th>{esc(c)}</th>" for c in (*self.COLUMNS, "note"))
-        body = []
-        for row in self.rows():
-            style = ' class="dk-failed" style="color:#b00020"' if row["failed"] else ""
-            cells = "".join(
-                f'<td style="text-align:{"left" if i < 2 else "right"};white-space:pre">'
-                f"{esc(row[c])}</td>"
-                for i, c in enumerate(self.COLUMNS)
-            )
-            note = esc(("error: " if row["failed"] else "") + row["note"])
-            body.append(f"<tr{style}>{cells}<td style=\"text-align:left\">{note}</td></tr>")
-        summary = "<br>".join(esc(s) for s in self.summary_lines())
-        return (
-            f'<div class="diffkit-comparison"><p>{summary}</p>'
-            f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
-        )
+        rows = self.rows()
+        cells = [[row[c] for c in self.COLUMNS] + [("error: " if row["failed"] else "") + row["note"]]
+                 for row in rows]
+        return fmt.html_table(
+            [*self.COLUMNS, "note"], cells, failed={k for k, r in enumerate(rows) if r["failed"]},
+            caption="<br>".join(html.escape(s) for s in self.summary_lines()),
+            css_class="diffkit-comparison", right={2, 3, 4, 5, 6})
+
+    def to_dataframe(self):
+        """One row per method (the JSON results) as a pandas DataFrame, if pandas is
+        installed."""
+        return fmt.to_dataframe([r.to_dict() for r in self.results])
+
+    def plot(self, ax: Any = None) -> Any:
+        """Two bar charts side by side: each method's log10 relative error against the
+        reference, and the operations it executed; a method that failed has no bar and
+        its name is marked ✗.  Returns the matplotlib Figure."""
+        from .plotting import plot_comparison
+
+        return plot_comparison(self, ax=ax)
 
 
 def _side(v: float | None) -> str:

@@ -34,3 +34,39 @@ def seconds(v: float | None) -> str:
 
 def count(v: int | None) -> str:
     return "—" if v is None else str(v)
+
+
+def html_table(columns: list[str], rows: list[list[str]], failed: set[int] | None = None,
+               caption: str = "", css_class: str = "diffkit", right: set[int] | None = None) -> str:
+    """An HTML table for notebooks: cells escaped, failed rows (by index) marked with
+    the class ``dk-failed`` and shown in red, a caption above.  No dependency: the
+    notebook renders it."""
+    import html  # only notebooks need it
+
+    esc = html.escape
+    failed = failed or set()
+    right = right or set()
+    head = "".join(f"<th>{esc(c)}</th>" for c in columns)
+    body = []
+    for k, row in enumerate(rows):
+        attrs = ' class="dk-failed" style="color:#b00020"' if k in failed else ""
+        cells = "".join(
+            f'<td style="text-align:{"right" if i in right else "left"};white-space:pre">'
+            f"{esc(str(c))}</td>" for i, c in enumerate(row))
+        body.append(f"<tr{attrs}>{cells}</tr>")
+    top = f"<p>{caption}</p>" if caption else ""
+    return (f'<div class="{css_class}">{top}<table><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table></div>")
+
+
+def to_dataframe(records: list[dict]):
+    """A pandas DataFrame of ``records`` (one dict per row) when pandas is installed;
+    pandas is not a dependency of diffkit."""
+    try:
+        import pandas as pd
+    except ImportError:
+        from .errors import DiffkitError
+
+        raise DiffkitError("to_dataframe needs pandas, which diffkit does not install: "
+                           "pip install pandas (or use to_dict())") from None
+    return pd.DataFrame.from_records(records)

@@ -125,19 +125,25 @@ class GradientCheck:
         return f"<GradientCheck ok={self.ok}>\n{self}"
 
     def _repr_html_(self) -> str:
-        esc = html.escape
         rows = self.rows()
-        head = "".join(f"<th>{esc(c)}</th>" for c in rows[0])
-        body = []
-        for r in rows:
-            bad = r["status"] != "ok"
-            attrs = ' class="dk-failed" style="color:#b00020;font-weight:bold"' if bad else ""
-            body.append(f"<tr{attrs}>" + "".join(f"<td>{esc(v)}</td>" for v in r.values()) + "</tr>")
         colour = "#1b5e20" if self.ok else "#b00020"
-        notes = "".join(f"<p>{esc(n)}</p>" for n in self.notes)
-        return (f'<div class="dk-gradient-check"><p style="color:{colour}"><b>'
-                f"{esc(self.summary())}</b></p>{notes}<table><thead><tr>{head}</tr></thead>"
-                f"<tbody>{''.join(body)}</tbody></table></div>")
+        caption = f'<b style="color:{colour}">{html.escape(self.summary())}</b>' + "".join(
+            f"<br>{html.escape(n)}" for n in self.notes)
+        return fmt.html_table(list(rows[0]), [list(r.values()) for r in rows],
+                              failed={k for k, r in enumerate(rows) if r["status"] != "ok"},
+                              caption=caption, css_class="dk-gradient-check", right={1, 2, 3, 4})
+
+    def to_dataframe(self):
+        """Every component (the ``to_dict()`` rows) as a pandas DataFrame, if pandas is
+        installed."""
+        return fmt.to_dataframe(self.to_dict()["components"])
+
+    def plot(self, ax: Any = None) -> Any:
+        """Each component's relative error against reverse mode, with the tolerance;
+        returns the matplotlib Figure."""
+        from .plotting import plot_gradient_check
+
+        return plot_gradient_check(self, ax=ax)
 
 
 def _scale(reference: np.ndarray) -> np.ndarray:

@@ -82,3 +82,96 @@ def plot_scaling(report: Any, ax: Any = None) -> Any:
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9, frameon=False)
     return fig
+
+
+#: errors of exactly 0 are drawn at this floor (a log axis has no 0)
+ERROR_FLOOR = 1e-17
+
+
+def plot_comparison(comparison: Any, ax: Any = None) -> Any:
+    """Horizontal bars, one per method: the relative error against the reference
+    (log scale; an exact 0 sits at the floor, hatched) and the operations executed.
+    ``ax`` may be a pair of Axes; a failed method has no bars and a ✗ by its name."""
+    if ax is None:
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(10.0, 0.45 * len(comparison.results) + 1.6), layout="constrained")
+        err_ax, ops_ax = fig.subplots(1, 2, sharey=True)
+    else:
+        err_ax, ops_ax = ax
+        fig = err_ax.figure
+    results = comparison.results
+    labels = [r.method + (" ✗" if r.error else "") for r in results]
+    y = np.arange(len(results))[::-1]
+    for yi, r in zip(y, results, strict=True):
+        if r.rel_error is not None:
+            exact = r.rel_error == 0
+            err_ax.barh(yi, max(r.rel_error, ERROR_FLOOR), color="#2ca02c" if exact else "#1f77b4",
+                        hatch="//" if exact else None)
+        if r.ops is not None and not r.error:
+            ops_ax.barh(yi, r.ops, color="#7f7f7f")
+    err_ax.set_xscale("log")
+    err_ax.set_xlim(ERROR_FLOOR / 3, 10)
+    err_ax.set_yticks(y, labels)
+    err_ax.set_xlabel(f"relative error (hatched: exactly 0, drawn at {ERROR_FLOOR:g})")
+    ops_ax.set_xlabel("operations executed (measured)")
+    err_ax.set_title(f"{comparison.expression} at "
+                     + ", ".join(f"{k} = {v:g}" for k, v in list(comparison.point.items())[:4]),
+                     loc="left", fontsize=10)
+    for a in (err_ax, ops_ax):
+        a.grid(True, axis="x", alpha=0.3)
+    return fig
+
+
+def plot_trace(trace: Any, ax: Any = None) -> Any:
+    """The computation graph of a trace: inputs on the left, each operation one layer
+    right of its deepest argument, an edge per argument, and each node's value (and its
+    tangent or adjoint) under its name."""
+    fig, ax = _new_axes(ax, (9.0, 4.8))
+    depth: dict[str, int] = {}
+    for row in trace.primal:
+        depth[row.name] = 1 + max((depth[a] for a in row.args), default=-1)
+    layers: dict[int, list[str]] = {}
+    for row in trace.primal:
+        layers.setdefault(depth[row.name], []).append(row.name)
+    where = {name: (d, -(k - (len(names) - 1) / 2))
+             for d, names in layers.items() for k, name in enumerate(names)}
+    derivative = {r.name: r.derivative for r in trace.derivative_rows}
+    mark = "̇" if trace.mode == "forward" else "̄"
+    for row in trace.primal:
+        x1, y1 = where[row.name]
+        for a in row.args:
+            x0, y0 = where[a]
+            ax.plot([x0, x1], [y0, y1], "-", color="0.55", lw=1.2, zorder=1)
+    for row in trace.primal:
+        x, yv = where[row.name]
+        text = f"{row.name} = {row.operation}\n{row.value:.4g}"
+        if derivative.get(row.name) is not None:
+            text += f"\n{row.name[0]}{mark}{row.name[1:]} = {derivative[row.name]:.4g}"
+        is_input = not row.args
+        ax.text(x, yv, text, ha="center", va="center", fontsize=8, zorder=2,
+                bbox={"boxstyle": "square" if is_input else "round", "fc": "#e8f0fe" if is_input
+                      else "white", "ec": "#1f77b4"})
+    ax.set_xlim(-0.6, max(layers) + 0.6)
+    ax.set_ylim(-max(len(v) for v in layers.values()) / 2 - 0.3,
+                max(len(v) for v in layers.values()) / 2 + 0.3)
+    ax.set_axis_off()
+    ax.set_title(f"{trace.mode} mode on {trace.expression}", fontsize=10)
+    return fig
+
+
+def plot_gradient_check(check: Any, ax: Any = None) -> Any:
+    """One bar per component (up to 40): the given gradient's relative error against
+    reverse mode, log scale, with the tolerance as a line; wrong components in red."""
+    fig, ax = _new_axes(ax, (8.0, 3.6))
+    shown = list(range(min(len(check.names), 40)))
+    errors = [max(float(check.errors[i]), ERROR_FLOOR) for i in shown]
+    colours = ["#b00020" if check.errors[i] > check.rtol else "#2ca02c" for i in shown]
+    ax.bar(range(len(shown)), errors, color=colours)
+    ax.axhline(check.rtol, color="0.3", ls="--", lw=1)
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(shown)), [check.names[i] for i in shown], rotation=60, fontsize=8)
+    ax.set_ylabel("relative error vs reverse mode")
+    ax.set_title("gradient check: " + ("OK" if check.ok else f"{len(check.failed)} wrong"),
+                 fontsize=10)
+    return fig

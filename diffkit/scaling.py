@@ -20,6 +20,7 @@ from typing import Any
 
 import sympy as sp
 
+from . import formatting as fmt
 from .budget import time_budget
 from .errors import DiffkitError
 from .graph import build_graph
@@ -100,6 +101,29 @@ class ScalingReport:
                      "—" if r["seconds"] is None else f"{r['seconds']:.3g}", r.get("note") or ""]
             lines.append("  ".join(f"{c!s:>12}" for c in cells))
         return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        cols = ["n", "method", "ops", "f ops", "ops / f", "evals", "seconds", "note"]
+        cells, failed = [], set()
+        for k, r in enumerate(self.rows):
+            ratio = "" if r["ops"] is None else f"{r['ops'] / r['function_ops']:.2f}"
+            cells.append([r["n"], r["method"], "—" if r["ops"] is None else r["ops"],
+                          r["function_ops"], ratio,
+                          "—" if r["evaluations"] is None else r["evaluations"],
+                          "—" if r["seconds"] is None else f"{r['seconds']:.3g}",
+                          r.get("note") or ""])
+            if r["ops"] is None:
+                failed.add(k)
+        caption = html.escape(f"{self.family}: measured ops per method as n "
+                              f"({FAMILIES[self.family][1]}) grows")
+        return fmt.html_table(cols, cells, failed=failed, caption=caption,
+                              css_class="diffkit-scaling", right={0, 2, 3, 4, 5, 6})
+
+    def to_dataframe(self):
+        """The rows as a pandas DataFrame, if pandas is installed."""
+        return fmt.to_dataframe([dict(r) for r in self.rows])
 
     def plot(self, ax: Any = None) -> Any:
         """Ops against n on log-log axes, one line per method; returns the Figure."""

@@ -18,6 +18,7 @@ True
 
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from . import formatting as fmt
 from .arguments import is_function
 from .backends import MPMATH, NUMPY
 from .budget import time_budget
@@ -135,6 +137,32 @@ class Sweep:
             cells = [f"{row['scheme']:<13}"] + [f"{g(row[c]):>22}" for c in cols[1:]]
             lines.append("  ".join(cells))
         return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        def g(v: float | None) -> str:
+            return "—" if v is None else f"{v:.2e}"
+
+        cols = ["scheme", "best error", "at step", "predicted optimal step", "default step",
+                "error at default step"]
+        rows = self.rows()
+        cells = [[r["scheme"]] + [g(r[c]) for c in cols[1:]] for r in rows]
+        for k, r in enumerate(rows):
+            if r["scheme"] in self.refused:
+                cells[k][1] = "refused: " + self.refused[r["scheme"]]
+        what = "f'" if self.order == 1 else "f''"
+        caption = html.escape(f"{what} of {self.expression} at {self.variable} = "
+                              f"{self.point[self.variable]:g}: exact {self.exact!r}; "
+                              f"absolute errors over {len(self.steps)} steps "
+                              f"({self.steps.min():.0e} … {self.steps.max():.0e})")
+        return fmt.html_table(cols, cells, failed={k for k, r in enumerate(rows)
+                                                   if r["scheme"] in self.refused},
+                              caption=caption, css_class="diffkit-sweep", right={1, 2, 3, 4, 5})
+
+    def to_dataframe(self):
+        """One row per step, one column per scheme (absolute errors), if pandas is
+        installed."""
+        return fmt.to_dataframe([{"step": float(h), **{k: float(v[i]) for k, v in self.errors.items()}}
+                                 for i, h in enumerate(self.steps)])
 
     def plot(self, ax: Any = None) -> Any:
         """A log-log plot of |error| against h with each scheme's model; returns the

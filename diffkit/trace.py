@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from . import formatting as fmt
 from .arguments import Arguments, is_function
 from .backends import NUMPY
 from .errors import DiffkitError
@@ -44,10 +45,11 @@ class TraceRow:
     value: float
     derivative: float | None = None  # tangent (forward) or adjoint (reverse)
     rule: str = ""  # the derivative rule with the local partials' numbers
+    args: list[str] = field(default_factory=list)  # the intermediates it reads (names)
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "operation": self.operation, "value": self.value,
-                "derivative": self.derivative, "rule": self.rule}
+                "derivative": self.derivative, "rule": self.rule, "args": list(self.args)}
 
 
 @dataclass
@@ -84,6 +86,41 @@ class Trace:
         result = ", ".join(f"∂f/∂{k} = {v:.10g}" for k, v in self.gradient.items())
         lines += ["", f"f = {self.value:.10g};  {result}"]
         return "\n".join(lines)
+
+    def _table(self) -> tuple[list[str], list[list[str]]]:
+        """Primal and derivative traces side by side: one row per intermediate."""
+        rules = {r.name: r for r in self.derivative_rows}
+        dot = "̇" if self.mode == "forward" else "̄"
+        cols = ["v", "operation", "value", f"v{dot} rule", f"v{dot}"]
+        rows = []
+        for r in self.primal:
+            d = rules.get(r.name)
+            rows.append([r.name, r.operation, f"{r.value:.6g}", d.rule if d else "",
+                         "" if d is None or d.derivative is None else f"{d.derivative:.6g}"])
+        return cols, rows
+
+    def _repr_html_(self) -> str:
+        import html
+
+        cols, rows = self._table()
+        what = (f"forward mode, seeded on {self.wrt}" if self.mode == "forward"
+                else "reverse mode, seeded with v̄ = 1 at the output")
+        result = ", ".join(f"∂f/∂{k} = {v:.10g}" for k, v in self.gradient.items())
+        return fmt.html_table(cols, rows, css_class="diffkit-trace", right={2, 4}, caption=(
+            f"{html.escape(self.expression)} ({html.escape(what)}): f = {self.value:.10g}; "
+            f"{html.escape(result)}"))
+
+    def to_dataframe(self):
+        """The trace table as a pandas DataFrame, if pandas is installed."""
+        cols, rows = self._table()
+        return fmt.to_dataframe([dict(zip(cols, r, strict=True)) for r in rows])
+
+    def plot(self, ax: Any = None) -> Any:
+        """The computation graph with each node's value and tangent/adjoint; returns
+        the matplotlib Figure."""
+        from .plotting import plot_trace
+
+        return plot_trace(self, ax=ax)
 
 
 def _numbering(graph: Graph, variables: list[str]) -> dict[int, str]:
@@ -133,7 +170,9 @@ def trace(expression: str | sp.Expr, at: PointLike, mode: str = "forward",
     inputs = [i for i, n in enumerate(graph.nodes) if n.op == "var"]
     inputs.sort(key=lambda i: variables.index(graph.nodes[i].name))
     primal = [TraceRow(names[i], graph.nodes[i].name, float(values[i])) for i in inputs]
-    primal += [TraceRow(names[i], _operation(graph, names, i), float(values[i])) for i in ops]
+    primal += [TraceRow(names[i], _operation(graph, names, i), float(values[i]),
+                        args=[names[j] for j in graph.nodes[i].args if j in names])
+               for i in ops]
     out = graph.outputs[0]
 
     def partials(i: int) -> list[tuple[int, Any]]:
