@@ -102,6 +102,9 @@ class ScalingReport:
             lines.append("  ".join(f"{c!s:>12}" for c in cells))
         return "\n".join(lines)
 
+    def __repr__(self) -> str:
+        return f"<ScalingReport of {self.family}>\n{self}"
+
     def _repr_html_(self) -> str:
         import html
 

@@ -138,6 +138,9 @@ class Sweep:
             lines.append("  ".join(cells))
         return "\n".join(lines)
 
+    def __repr__(self) -> str:
+        return f"<Sweep of {len(self.errors)} schemes over {len(self.steps)} steps>\n{self}"
+
     def _repr_html_(self) -> str:
         def g(v: float | None) -> str:
             return "—" if v is None else f"{v:.2e}"

@@ -87,6 +87,9 @@ class Trace:
         lines += ["", f"f = {self.value:.10g};  {result}"]
         return "\n".join(lines)
 
+    def __repr__(self) -> str:
+        return f"<Trace ({self.mode} mode)>\n{self}"
+
     def _table(self) -> tuple[list[str], list[list[str]]]:
         """Primal and derivative traces side by side: one row per intermediate."""
         rules = {r.name: r for r in self.derivative_rows}
