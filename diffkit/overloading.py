@@ -80,6 +80,43 @@ def power(base: Any, exponent: Any) -> Any:
     return call("pow", base, exponent)
 
 
+def _no_keepdims(keepdims: bool) -> None:
+    if keepdims:
+        raise DiffkitError("keepdims=True is not supported on values that carry derivatives: "
+                           "reshape the result instead")
+
+
+def _reduction(name: str):
+    def rule(a, axis=None, dtype=None, out=None, keepdims=False, **rest):
+        if out is not None or rest:
+            return NotImplemented
+        _no_keepdims(keepdims)
+        return call(name, a, axis)
+
+    return rule
+
+
+def _norm(x, ord=None, axis=None, keepdims=False):
+    if ord is not None or axis is not None or keepdims:
+        return NotImplemented
+    return call("norm", x)
+
+
+#: numpy array functions that are primitives of the table
+_ARRAY_FUNCTIONS = {
+    "dot": lambda a, b, out=None: NotImplemented if out is not None else (
+        call("mul", a, b) if not np.ndim(primal_value(a)) or not np.ndim(primal_value(b))
+        else call("matmul", a, b)),
+    "sum": _reduction("sum"),
+    "mean": _reduction("mean"),
+    "reshape": lambda a, shape=None, *rest, **kw: NotImplemented if rest or kw else call(
+        "reshape", a, shape),
+    "transpose": lambda a, axes=None: NotImplemented if axes is not None or np.ndim(
+        primal_value(a)) != 2 else call("transpose", a),
+    "norm": _norm,
+}
+
+
 def primal_value(v: Any) -> Any:
     """The plain number or array behind a differentiating value."""
     while hasattr(v, "_diffkit_rank"):
@@ -167,9 +204,11 @@ class Differentiable:
     def reshape(self, *shape):
         return call("reshape", self, shape[0] if len(shape) == 1 else shape)
     def transpose(self): return call("transpose", self)
-    def sum(self, axis=None, dtype=None, out=None, **_):
+    def sum(self, axis=None, dtype=None, out=None, keepdims=False, **_):
+        _no_keepdims(keepdims)
         return call("sum", self, axis)
-    def mean(self, axis=None, dtype=None, out=None, **_):
+    def mean(self, axis=None, dtype=None, out=None, keepdims=False, **_):
+        _no_keepdims(keepdims)
         return call("mean", self, axis)
     def dot(self, other): return call("matmul", self, other)
 
@@ -189,6 +228,18 @@ class Differentiable:
     def arcsinh(self): return call("asinh", self)
     def arccosh(self): return call("acosh", self)
     def arctanh(self): return call("atanh", self)
+
+    def __array_function__(self, func, types, args, kwargs):
+        """np.dot, np.sum, np.mean, np.reshape, np.transpose and np.linalg.norm become the
+        table's array primitives (whole arrays at once); any other numpy function runs
+        as numpy runs it on an object array, entry by entry."""
+        rule = _ARRAY_FUNCTIONS.get(func.__name__) if func.__module__ in (
+            "numpy", "numpy.linalg") else None
+        if rule is not None:
+            result = rule(*args, **kwargs)
+            if result is not NotImplemented:
+                return result
+        return func._implementation(*args, **kwargs)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         name = UFUNCS.get(ufunc.__name__)

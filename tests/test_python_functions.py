@@ -185,3 +185,19 @@ def test_sweep_of_a_python_function_finds_the_central_difference_minimum():
     assert s.exact == pytest.approx(math.exp(1) * (math.sin(1) + math.cos(1)), rel=1e-15)
     assert s.best["fd-central"]["error"] < 1e-10
     assert 1e-7 < s.best["fd-central"]["step"] < 1e-4
+
+
+def test_numpy_functions_on_recorded_values_become_array_primitives():
+    X = np.arange(6.0).reshape(2, 3)
+    w = np.array([1.0, -2.0, 0.5])
+    g = dk.gradient(lambda w: np.sum(np.dot(X, w) ** 2) + np.mean(w) + np.linalg.norm(w), at=w)
+    expected = 2 * X.T @ (X @ w) + 1 / 3 + w / np.sqrt(w @ w)  # by hand
+    np.testing.assert_allclose(g, expected, rtol=1e-14)
+    graph = str(dk.record(lambda w: np.sum(np.dot(X, w)), at=w))
+    assert "matmul(" in graph  # whole arrays, not entry by entry
+    assert "sum(" in graph
+    # anything else still runs, entry by entry: np.where picks the branch per entry
+    np.testing.assert_array_equal(dk.gradient(lambda w: dk.sum(np.where(w > 0, w * w, -w)), at=w),
+                                  [2.0, -1.0, 1.0])
+    with pytest.raises(DiffkitError, match="keepdims"):
+        dk.gradient(lambda w: np.sum(np.sum(w, keepdims=True)), at=w)
