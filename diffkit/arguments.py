@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import sympy as sp
 
 from .errors import PointError
 
@@ -139,8 +140,6 @@ def _value(v: Any, name: str) -> Any:
 
 def is_function(f: Any) -> bool:
     """A Python callable (as opposed to expression text or a SymPy expression)."""
-    import sympy as sp
-
     return callable(f) and not isinstance(f, str | sp.Basic)
 
 

@@ -54,11 +54,16 @@ def _adjoints(tape: Tape, inputs: list[Tracked], out: Any, seed: Any, args: Argu
     result = []
     for x, v in zip(inputs, args.values, strict=True):
         a = adjoint[x.index]
-        if a is None:
-            a = np.zeros_like(v)
-        elif not isinstance(a, Dual) and (np.shape(a) != np.shape(v) or not isinstance(a, np.ndarray | float)):
-            a = np.array(np.broadcast_to(a, np.shape(v)), dtype=float)
-        result.append(float(a) if np.ndim(v) == 0 and not isinstance(a, Dual) else a)
+        if type(a) is np.ndarray and type(v) is np.ndarray and a.shape == v.shape:
+            result.append(a)  # the common case
+        elif a is None:
+            result.append(np.zeros_like(v) if type(v) is np.ndarray else 0.0)
+        elif isinstance(a, Dual):
+            result.append(a)
+        elif type(v) is np.ndarray:
+            result.append(np.array(np.broadcast_to(a, v.shape), dtype=float))
+        else:
+            result.append(float(a))
     return result
 
 

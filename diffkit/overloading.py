@@ -249,4 +249,6 @@ class Differentiable:
             return power(inputs[0], inputs[1])
         if name == "heaviside":  # np.heaviside(x, 1/2): the table's Heaviside(0) = 1/2
             return call(name, inputs[0])
+        if len(inputs) == 2:  # X @ w, 2.0 * x, ...: the fast path
+            return _binary(self, name, *inputs)
         return call(name, *inputs)
