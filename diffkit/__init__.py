@@ -49,6 +49,7 @@ from .functions import (
     softmax,
     softplus,
     sqrt,
+    stack,
     stop_gradient,
     sum,
     tan,
@@ -110,5 +111,5 @@ __all__ = [  # noqa: RUF022  (the functions f is written with come last)
     "abs", "arccos", "arcsin", "arctan", "cos", "cosh", "cross_entropy", "dot", "exp",
     "log", "log_softmax", "logsumexp", "matmul", "maximum", "mean", "minimum", "norm",
     "relu", "reshape", "sigmoid", "sign", "sin", "sinh", "softmax", "softplus", "sqrt",
-    "stop_gradient", "sum", "tan", "tanh",
+    "stack", "stop_gradient", "sum", "tan", "tanh",
 ]

@@ -109,7 +109,8 @@ def stack(entries: list[Any], shape: tuple[int, ...]) -> Any:
 
 def _parameter_names(fn: Callable[..., Any]) -> list[str]:
     code = getattr(fn, "__code__", None)
-    if code is not None and not getattr(fn, "__wrapped__", None):  # a plain function: fast
+    if code is not None and not hasattr(fn, "__wrapped__") and not hasattr(fn, "__self__"):
+        # a plain function: its code object names the parameters (fast)
         return list(code.co_varnames[: code.co_argcount])
     try:
         params = inspect.signature(fn).parameters.values()

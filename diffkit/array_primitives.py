@@ -184,6 +184,26 @@ _define(
     partials=[lambda m, x, y: ZERO],
 )
 
+class _Each:
+    """The rules of a primitive with any number of arguments: ``rules[k]`` is the
+    rule for argument k."""
+
+    def __init__(self, rule_for) -> None:
+        self.rule_for = rule_for
+
+    def __getitem__(self, k: int):
+        return self.rule_for(k)
+
+    def __len__(self) -> int:
+        return 0
+
+
+PRIMITIVES["stack"] = Primitive(  # [a, b, …] as one array along a new first axis
+    "stack", 0, lambda m, *xs: m.stack(*xs), (),
+    jvp=_Each(lambda k: lambda m, *rest: m.scatter(rest[-1], shape_of(rest[-2]), k)),
+    vjp=_Each(lambda k: lambda m, *rest: m.getitem(rest[-1], k)),
+)
+
 # --- machine learning -------------------------------------------------------------------
 _define(
     "sigmoid",

@@ -28,7 +28,7 @@ from .arguments import Arguments, is_function
 from .backends import NUMPY
 from .dual import Dual
 from .errors import DiffkitError, EvaluationError
-from .overloading import primal_value
+from .overloading import primal_value, stacked
 from .tape import Tape, Tracked, fail_if_invalid
 
 Function = Callable[..., Any] | str
@@ -40,7 +40,7 @@ def _record(f: Callable[..., Any], args: Arguments, values: list[Any] | None = N
     tape = Tape(m)
     inputs = [tape.input(v, n) for v, n in zip(values or args.values, args.names, strict=True)]
     with np.errstate(all="ignore"):
-        out = args.call(f, inputs)
+        out = stacked(args.call(f, inputs))
     return tape, inputs, out
 
 
@@ -122,7 +122,7 @@ def derivative(f: Function, at: Any, order: int = 1) -> Any:
     for _ in range(order):
         seed = Dual(seed, 1.0)
     with np.errstate(all="ignore"):
-        y = f(seed)
+        y = stacked(f(seed))
     for _ in range(order):
         y = y.tangent if isinstance(y, Dual) else np.zeros_like(y) * 1.0
     y = _plain(y)
@@ -180,7 +180,7 @@ def jvp(f: Callable[..., Any], at: Any, tangent: Any) -> Any:
             raise DiffkitError(f"the tangent for {name} has shape {t.shape}; {name} has {np.shape(v)}")
         seeded.append(Dual(v, t if t.shape else float(t)))
     with np.errstate(all="ignore"):
-        y = args.call(f, seeded)
+        y = stacked(args.call(f, seeded))
     result = y.tangent if isinstance(y, Dual) else np.zeros_like(_plain(y)) * 1.0
     if not np.all(np.isfinite(result)):
         raise EvaluationError("the directional derivative is not finite here")

@@ -19,10 +19,11 @@ import sympy as sp
 #: Every operation a backend provides; the op counter counts exactly these.
 OPERATIONS = ["add", "sub", "mul", "div", "neg", "square", "powi", "pow", "sqrt", "exp", "log", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "abs", "sign", "max", "min", "heaviside", "dirac",
               # arrays and machine learning (array_primitives.py)
-              "sum", "matmul", "reshape", "transpose", "getitem", "scatter", "sigmoid", "softplus", "relu", "logsumexp"]
+              "sum", "matmul", "reshape", "transpose", "getitem", "scatter", "sigmoid", "softplus", "relu", "logsumexp",
+              "stack"]
 
 #: the array operations that only move data: the op counter counts them as free
-DATA_MOVEMENT = {"reshape", "transpose", "getitem"}
+DATA_MOVEMENT = {"reshape", "transpose", "getitem", "stack"}
 
 
 def lifted(name: str, fn):
@@ -104,6 +105,7 @@ def _array_ops(exp, log):
         "getitem": lambda x, index: x[index],
         "scatter": _scatter,
         "logsumexp": lambda z: log(np.sum(exp(np.asarray(z)), axis=-1)),
+        "stack": lambda *xs: np.array(xs, dtype=object),
     }
 
 
@@ -138,6 +140,7 @@ NUMPY = SimpleNamespace(
     softplus=lifted("softplus", lambda x: np.logaddexp(0.0, x)),
     relu=lifted("relu", lambda x: np.maximum(x, 0.0)),
     logsumexp=lifted("logsumexp", _np_logsumexp),
+    stack=lifted("stack", lambda *xs: np.stack(xs)),
 )
 """float64, complex128 and numpy arrays of either (elementwise)."""
 

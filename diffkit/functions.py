@@ -114,6 +114,15 @@ def reshape(x: Any, shape: tuple[int, ...]) -> Any:
     return call("reshape", _array(x), tuple(shape) if not isinstance(shape, int) else shape)
 
 
+def stack(values: Any) -> Any:
+    """The values (numbers or arrays of one shape) as one array along a new first axis;
+    derivatives flow through.  A list or tuple that f returns is stacked like this."""
+    values = list(values)
+    if not values:
+        raise DiffkitError("stack needs at least one value")
+    return call("stack", *values)
+
+
 def logsumexp(z: Any) -> Any:
     """log Σ exp(z) along the last axis, without overflow (``logsumexp([1000, 0])`` is
     1000); its gradient is ``softmax(z)``."""
@@ -173,5 +182,5 @@ __all__ = [
     "abs", "arccos", "arcsin", "arctan", "cos", "cosh", "cross_entropy", "dot", "exp",
     "log", "log_softmax", "logsumexp", "matmul", "maximum", "mean", "minimum", "norm",
     "relu", "reshape", "sigmoid", "sign", "sin", "sinh", "softmax", "softplus", "sqrt",
-    "stop_gradient", "sum", "tan", "tanh",
+    "stack", "stop_gradient", "sum", "tan", "tanh",
 ]

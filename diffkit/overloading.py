@@ -37,6 +37,16 @@ def call(name: str, *args: Any) -> Any:
     return PRIMITIVES[name].value(backend_for(args), *args)
 
 
+def stacked(out: Any) -> Any:
+    """A list or tuple that f returns, as one array (recorded, carried by Duals, or
+    symbolic, like its entries); anything else as it is."""
+    if isinstance(out, list | tuple):
+        if not out:
+            raise DiffkitError("f returned an empty list: there is nothing to differentiate")
+        return call("stack", *[stacked(v) for v in out])
+    return out
+
+
 def backend_for(args: Any) -> Any:
     """numpy, unless an argument is a SymPy expression or an mpmath number (or an
     object array of them)."""

@@ -201,3 +201,27 @@ def test_numpy_functions_on_recorded_values_become_array_primitives():
                                   [2.0, -1.0, 1.0])
     with pytest.raises(DiffkitError, match="keepdims"):
         dk.gradient(lambda w: np.sum(np.sum(w, keepdims=True)), at=w)
+
+
+def test_a_list_or_tuple_that_f_returns_is_a_vector_f():
+    f = lambda x1, x2: [x1 * x2, x1 + dk.sin(x2)]
+    J = np.array([[3.0, 2.0], [1.0, math.cos(3.0)]])  # by hand at (2, 3)
+    jx1, jx2 = dk.jacobian(f, at=(2.0, 3.0))
+    np.testing.assert_allclose(np.column_stack([jx1, jx2]), J, rtol=1e-15)
+    c = dk.compare(f, at=(2.0, 3.0))
+    for r in c.results:
+        np.testing.assert_allclose(r.jacobian, J, rtol=1e-7, err_msg=r.method)
+    np.testing.assert_array_equal(dk.derivative(lambda x: (x ** 2, x ** 3), at=2.0), [4.0, 12.0])
+    g = dk.gradient(lambda w: dk.sum(dk.stack([w[0] * w[1], w[1] ** 2])), at=np.array([2.0, 3.0]))
+    np.testing.assert_array_equal(g, [3.0, 2.0 + 6.0])
+
+
+def test_a_bound_method_is_a_function_of_its_arguments():
+    class Model:
+        scale = 3.0
+
+        def loss(self, w):
+            return self.scale * dk.sum(w * w)
+
+    np.testing.assert_array_equal(dk.gradient(Model().loss, at=np.array([1.0, 2.0])), [6.0, 12.0])
+    assert dk.compare(Model().loss, at=np.array([1.0, 2.0])).variables == ["w[0]", "w[1]"]

@@ -32,6 +32,7 @@ from diffkit.errors import (
     EvaluationError,
     UnsupportedError,
 )
+from diffkit.overloading import stacked
 from diffkit.tape import Tape, Tracked, fail_if_invalid
 
 from .base import Problem
@@ -83,7 +84,7 @@ class FunctionProblem(Problem):
             tape = Tape(m)
             values = [tape.input(v, n) for v, n in zip(values, self.arguments.names, strict=True)]
         with arithmetic(m):
-            out = call_user(self.function, self.arguments, values)
+            out = stacked(call_user(self.function, self.arguments, values))
         if tape is not None and check:
             fail_if_invalid(tape, "f", out.value if isinstance(out, Tracked) else out)
         return entries(out)
@@ -125,7 +126,7 @@ class FunctionProblem(Problem):
         tape = Tape(m)
         inputs = [tape.input(v, n) for v, n in zip(self.arguments.values, self.arguments.names,
                                                    strict=True)]
-        out = call_user(self.function, self.arguments, inputs)
+        out = stacked(call_user(self.function, self.arguments, inputs))
         fail_if_invalid(tape, "f", out.value if isinstance(out, Tracked) else out)
         return tape, inputs, out
 
@@ -170,7 +171,7 @@ def _trace(problem: FunctionProblem) -> tuple[sp.Expr | None, list[sp.Expr] | No
     values = args.from_flat(symbols)
     try:
         with time_budget(problem.limits.symbolic_seconds, "tracing f on symbols"):
-            out = args.call(problem.function, values)
+            out = stacked(args.call(problem.function, values))
     except TypeError as err:
         if "truth value of Relational" in str(err) or "cannot determine truth" in str(err):
             return None, None, ("f branches on a value (an if or while on a comparison), "

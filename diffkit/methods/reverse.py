@@ -195,6 +195,7 @@ def _function_hessian(problem: Any) -> MethodResult:
     """Forward over reverse for a Python function: the tape is recorded on Duals seeded
     along one entry, and its backward sweep gives that entry's column."""
     from diffkit.dual import Dual, arithmetic
+    from diffkit.overloading import stacked
 
     from .python_function import call_user
 
@@ -216,7 +217,7 @@ def _function_hessian(problem: Any) -> MethodResult:
             inputs.append(tape.input(Dual(v, tangent), arg))
             offset += size
         with arithmetic(m):
-            out = call_user(problem.function, problem.arguments, inputs)
+            out = stacked(call_user(problem.function, problem.arguments, inputs))
             (row,) = _function_rows(problem, tape, inputs, out, [1.0])
         columns.append([float(row[b].tangent) if isinstance(row[b], Dual) else 0.0 for b in names])
         del name
