@@ -87,3 +87,58 @@ def test_the_symbolic_method_differentiates_the_logistic_map_at_depth_14():
     assert r.rel_error < 1e-9
     assert r.extra["expression_ops"]["tree"] > 10**8  # the swell, as printed
     assert r.extra["expression_ops"]["graph"] < 2000  # what is evaluated
+
+
+def _as_python(expr):
+    """The SymPy tree as a Python function of x (an array) and y (a number), written
+    with diffkit's functions and numpy operators, the way a user would write it."""
+    import functools
+
+    import numpy as np
+
+    functions = {sp.sin: diffkit.sin, sp.cos: diffkit.cos, sp.atan: diffkit.arctan,
+                 sp.tanh: diffkit.tanh, sp.exp: diffkit.exp, sp.log: diffkit.log,
+                 sp.asinh: np.arcsinh}
+
+    def build(e):
+        if e == x:
+            return lambda xv, yv: xv
+        if e == y:
+            return lambda xv, yv: yv
+        if e.is_Number:
+            return lambda xv, yv, c=float(e): c
+        if e.is_Add or e.is_Mul:
+            parts = [build(a) for a in e.args]
+            join = (lambda a, b: a + b) if e.is_Add else (lambda a, b: a * b)
+            return lambda xv, yv: functools.reduce(join, [p(xv, yv) for p in parts])
+        if e.is_Pow:
+            base, power = build(e.base), e.exp
+            if power == sp.Rational(1, 2):
+                return lambda xv, yv: diffkit.sqrt(base(xv, yv))
+            if power == sp.Rational(-1, 2):
+                return lambda xv, yv: 1.0 / diffkit.sqrt(base(xv, yv))
+            return lambda xv, yv, n=int(power): base(xv, yv) ** n
+        inner = build(e.args[0])
+        return lambda xv, yv, fn=functions[e.func]: fn(inner(xv, yv))
+
+    return build(expr)
+
+
+@settings(max_examples=100, deadline=None)
+@given(expressions, points, points, points)
+def test_recorded_reverse_mode_on_arrays_agrees_with_sympy(expr, p0, p1, py):
+    """A Python function over an array x (broadcast against a number y): the gradient
+    of Σ f(xᵢ, y) is ∂f/∂x at each xᵢ and Σ ∂f/∂y."""
+    import numpy as np
+
+    f = _as_python(expr)
+    xs = np.array([p0, p1])
+    gx, gy = diffkit.gradient(lambda xv, yv: diffkit.sum(f(xv, yv) + 0.0 * xv), at=(xs, py))
+    with mpmath.workdps(50):
+        for k, xk in enumerate(xs):
+            subs = {x: sp.Float(xk, 50), y: sp.Float(py, 50)}
+            exact = mpmath.mpf(sp.Float(sp.diff(expr, x).evalf(50, subs=subs), 50))
+            assert abs(mpmath.mpf(gx[k]) - exact) <= 1e-12 * max(abs(exact), 1)
+        exact_y = sum(mpmath.mpf(sp.Float(sp.diff(expr, y).evalf(50, subs={x: sp.Float(v, 50), y: sp.Float(py, 50)}), 50))
+                      for v in xs)
+        assert abs(mpmath.mpf(gy) - exact_y) <= 1e-12 * max(abs(exact_y), 1)
