@@ -20,10 +20,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import mpmath
 import numpy as np
 import sympy as sp
 
-from .errors import PointError
+from .errors import DiffkitError, EvaluationError, PointError
 
 
 @dataclass
@@ -139,9 +140,47 @@ def _value(v: Any, name: str) -> Any:
     return float(array) if array.ndim == 0 else array
 
 
+def call_user(fn: Callable[..., Any], arguments: Arguments, values: list[Any]) -> Any:
+    """fn(values), with what fn itself raises turned into one readable line (the
+    original exception stays chained for a traceback)."""
+    try:
+        with np.errstate(all="ignore"):
+            return arguments.call(fn, values)
+    except (DiffkitError, RecursionError):
+        raise
+    except Exception as err:
+        raise EvaluationError(f"f raised {type(err).__name__}: {err}") from err
+
+
+def run_user(fn: Callable[..., Any], arguments: Arguments, values: list[Any], *,
+             complex_ok: bool = False) -> Any:
+    """f(values) as the methods need it: a list or tuple stacked into one array, and
+    the result checked to be a real number or an array of them (complex too where
+    the inputs were, for the complex step)."""
+    from .overloading import primal_value, stacked
+
+    out = stacked(call_user(fn, arguments, values))
+    plain = primal_value(out)
+    kind = getattr(plain, "dtype", None)
+    kind = kind.kind if kind is not None else None
+    if isinstance(plain, bool | np.bool_) or kind == "b":
+        raise EvaluationError("f returned a truth value (True/False), not a number: "
+                              "a comparison has no derivative")
+    if isinstance(plain, complex | np.complexfloating) or kind == "c":
+        if not complex_ok:
+            raise EvaluationError("f returned a complex number for real inputs; diffkit "
+                                  "differentiates real functions")
+    elif not (isinstance(plain, int | float | np.number | mpmath.mpf | np.ndarray)):
+        raise EvaluationError(f"f returned {type(plain).__name__}, not a number or an array "
+                              "of numbers (a list or tuple of numbers is stacked into one)")
+    elif kind is not None and kind not in "fiuO":
+        raise EvaluationError(f"f returned an array of {plain.dtype}, not of numbers")
+    return out
+
+
 def is_function(f: Any) -> bool:
     """A Python callable (as opposed to expression text or a SymPy expression)."""
     return callable(f) and not isinstance(f, str | sp.Basic)
 
 
-__all__ = ["Arguments", "is_function", "stack"]
+__all__ = ["Arguments", "call_user", "is_function", "run_user", "stack"]

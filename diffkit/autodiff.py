@@ -24,11 +24,11 @@ from typing import Any
 import numpy as np
 
 from . import functions as dk  # noqa: F401  (used in the docstring example)
-from .arguments import Arguments, is_function
+from .arguments import Arguments, is_function, run_user
 from .backends import NUMPY
 from .dual import Dual
 from .errors import DiffkitError, EvaluationError
-from .overloading import primal_value, stacked
+from .overloading import primal_value
 from .tape import Tape, Tracked, fail_if_invalid
 
 Function = Callable[..., Any] | str
@@ -39,9 +39,7 @@ def _record(f: Callable[..., Any], args: Arguments, values: list[Any] | None = N
     """One run of f on tracked inputs: the tape, the inputs and the output."""
     tape = Tape(m)
     inputs = [tape.input(v, n) for v, n in zip(values or args.values, args.names, strict=True)]
-    with np.errstate(all="ignore"):
-        out = stacked(args.call(f, inputs))
-    return tape, inputs, out
+    return tape, inputs, run_user(f, args, inputs)
 
 
 def _plain(v: Any) -> Any:
@@ -121,8 +119,7 @@ def derivative(f: Function, at: Any, order: int = 1) -> Any:
     seed: Any = args.values[0]
     for _ in range(order):
         seed = Dual(seed, 1.0)
-    with np.errstate(all="ignore"):
-        y = stacked(f(seed))
+    y = run_user(f, args, [seed])
     for _ in range(order):
         y = y.tangent if isinstance(y, Dual) else np.zeros_like(y) * 1.0
     y = _plain(y)
@@ -179,8 +176,7 @@ def jvp(f: Callable[..., Any], at: Any, tangent: Any) -> Any:
         if t.shape != np.shape(v):
             raise DiffkitError(f"the tangent for {name} has shape {t.shape}; {name} has {np.shape(v)}")
         seeded.append(Dual(v, t if t.shape else float(t)))
-    with np.errstate(all="ignore"):
-        y = stacked(args.call(f, seeded))
+    y = run_user(f, args, seeded)
     result = y.tangent if isinstance(y, Dual) else np.zeros_like(_plain(y)) * 1.0
     if not np.all(np.isfinite(result)):
         raise EvaluationError("the directional derivative is not finite here")

@@ -189,9 +189,10 @@ def check_gradient(f: Callable[..., Any], grad_f: Callable[..., Any], at: Any, *
     size, or to a thousandth of the largest component if that is larger).  Up to
     ``MAX_DIFFERENCED`` components are also differenced (a random sample, fixed by
     ``seed``, beyond that)."""
+    from .arguments import call_user
     from .evaluate import find_kinks
     from .methods.finite_difference import run_richardson
-    from .methods.python_function import FunctionProblem, call_user
+    from .methods.python_function import FunctionProblem
 
     args = Arguments.of(f, at)
     exact_struct, _, _ = reverse_pass(f, at)

@@ -21,7 +21,7 @@ import numpy as np
 import sympy as sp
 
 from . import formatting as fmt
-from .arguments import Arguments, is_function
+from .arguments import Arguments, is_function, run_user
 from .backends import NUMPY
 from .errors import DiffkitError
 from .evaluate import evaluate
@@ -271,7 +271,6 @@ def record(f: Any, at: Any, *, limits: Limits = DEFAULT_LIMITS) -> Graph:
     v2 = 1.0
     v3 = v1 + 1.0
     """
-    from .methods.python_function import call_user
     from .tape import Tape
 
     if not is_function(f):
@@ -279,7 +278,7 @@ def record(f: Any, at: Any, *, limits: Limits = DEFAULT_LIMITS) -> Graph:
     args = Arguments.of(f, at)
     tape = Tape()
     inputs = [tape.input(v, n) for v, n in zip(args.values, args.names, strict=True)]
-    return tape.graph([call_user(f, args, inputs)])
+    return tape.graph([run_user(f, args, inputs)])
 
 
 def to_dot(expression: Any, at: Any = None, *, limits: Limits = DEFAULT_LIMITS) -> str:

@@ -225,3 +225,20 @@ def test_a_bound_method_is_a_function_of_its_arguments():
 
     np.testing.assert_array_equal(dk.gradient(Model().loss, at=np.array([1.0, 2.0])), [6.0, 12.0])
     assert dk.compare(Model().loss, at=np.array([1.0, 2.0])).variables == ["w[0]", "w[1]"]
+
+
+@pytest.mark.parametrize(("f", "message"), [
+    (lambda x: None, "returned NoneType"),
+    (lambda x: "a", "returned str"),
+    (lambda x: {"a": x}, "returned dict"),
+    (lambda x: x > 0, "truth value"),
+    (lambda x: x * 1j, "complex number"),
+    (lambda x: 1 / 0, "f raised ZeroDivisionError"),
+    (lambda x: [], "empty list"),
+])
+def test_what_f_returns_or_raises_is_one_clear_error_everywhere(f, message):
+    for call in (lambda: dk.compare(f, at=1.0), lambda: dk.gradient(f, at=1.0),
+                 lambda: dk.derivative(f, at=1.0), lambda: dk.jacobian(f, at=1.0),
+                 lambda: dk.check_gradient(f, lambda x: 0.0, at=1.0)):
+        with pytest.raises(DiffkitError, match=message):
+            call()

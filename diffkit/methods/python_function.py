@@ -22,14 +22,12 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from diffkit.arguments import Arguments
+from diffkit.arguments import Arguments, run_user
 from diffkit.backends import NUMPY
 from diffkit.budget import time_budget
 from diffkit.dual import Dual, arithmetic
 from diffkit.errors import (
-    BudgetExceeded,
     DiffkitError,
-    EvaluationError,
     UnsupportedError,
 )
 from diffkit.overloading import stacked
@@ -84,7 +82,7 @@ class FunctionProblem(Problem):
             tape = Tape(m)
             values = [tape.input(v, n) for v, n in zip(values, self.arguments.names, strict=True)]
         with arithmetic(m):
-            out = stacked(call_user(self.function, self.arguments, values))
+            out = run_user(self.function, self.arguments, values, complex_ok=True)
         if tape is not None and check:
             fail_if_invalid(tape, "f", out.value if isinstance(out, Tracked) else out)
         return entries(out)
@@ -126,20 +124,9 @@ class FunctionProblem(Problem):
         tape = Tape(m)
         inputs = [tape.input(v, n) for v, n in zip(self.arguments.values, self.arguments.names,
                                                    strict=True)]
-        out = stacked(call_user(self.function, self.arguments, inputs))
+        out = run_user(self.function, self.arguments, inputs)
         fail_if_invalid(tape, "f", out.value if isinstance(out, Tracked) else out)
         return tape, inputs, out
-
-
-def call_user(fn: Callable[..., Any], arguments: Arguments, values: list[Any]) -> Any:
-    """f(values), with what f itself raises turned into one readable line."""
-    try:
-        with np.errstate(all="ignore"):
-            return arguments.call(fn, values)
-    except (DiffkitError, BudgetExceeded, RecursionError):
-        raise
-    except Exception as err:  # noqa: BLE001  (the user's code: say what it raised)
-        raise EvaluationError(f"f raised {type(err).__name__}: {err}") from None
 
 
 def entries(out: Any) -> list[Any]:

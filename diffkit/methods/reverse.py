@@ -194,10 +194,8 @@ def hessian(problem: Problem) -> MethodResult:
 def _function_hessian(problem: Any) -> MethodResult:
     """Forward over reverse for a Python function: the tape is recorded on Duals seeded
     along one entry, and its backward sweep gives that entry's column."""
+    from diffkit.arguments import run_user
     from diffkit.dual import Dual, arithmetic
-    from diffkit.overloading import stacked
-
-    from .python_function import call_user
 
     m, counter = problem.counting()
     names = problem.variables
@@ -217,7 +215,7 @@ def _function_hessian(problem: Any) -> MethodResult:
             inputs.append(tape.input(Dual(v, tangent), arg))
             offset += size
         with arithmetic(m):
-            out = stacked(call_user(problem.function, problem.arguments, inputs))
+            out = run_user(problem.function, problem.arguments, inputs)
             (row,) = _function_rows(problem, tape, inputs, out, [1.0])
         columns.append([float(row[b].tangent) if isinstance(row[b], Dual) else 0.0 for b in names])
         del name
