@@ -14,7 +14,7 @@ from diffkit.errors import NotAnalyticError
 from diffkit.primitives import PRIMITIVES
 
 from .base import MethodResult, Problem
-from .finite_difference import EPS, f_at
+from .finite_difference import EPS, _steps_text, f_at
 
 ID = "complex-step"
 
@@ -50,5 +50,5 @@ def run(problem: Problem) -> MethodResult:
         counter,
         len(problem.variables),
         step=steps,
-        notes=[f"step h = {', '.join(f'{v:.3g}' for v in steps.values())} (imaginary)"],
+        notes=[f"step h = {_steps_text(steps)} (imaginary)"],
     )

@@ -183,6 +183,8 @@ def _stencil_points(problem: Problem, rule: Stencil, steps: dict[str, float]):
 def _steps_text(steps: dict[str, float]) -> str:
     if len(steps) == 1:
         return f"{next(iter(steps.values())):.3g}"
+    if len(steps) > 4:  # many variables: the range (each step is in the JSON's "step")
+        return f"{min(steps.values()):.3g} … {max(steps.values()):.3g} ({len(steps)} variables)"
     return ", ".join(f"{k}: {v:.3g}" for k, v in steps.items())
 
 
