@@ -62,7 +62,7 @@ def print_table(comparison: Comparison) -> None:
         table.add_column(column, justify="left" if i < 2 else "right", no_wrap=i < 2)
     table.add_column("note", justify="left", overflow="fold")
     for row in comparison.rows():
-        style = "red" if row["failed"] else None
+        style = "red" if row["failed"] else "yellow" if row["flagged"] else None
         note = ("error: " if row["failed"] else "") + row["note"]
         table.add_row(*[Text(row[c]) for c in Comparison.COLUMNS], Text(note), style=style)
     console.print(table)

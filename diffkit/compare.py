@@ -223,6 +223,9 @@ class Comparison:
                 "time": fmt.seconds(r.seconds),
                 "note": r.error if r.error else "; ".join(r.notes),
                 "failed": "yes" if r.error else "",
+                # answered, but says its number is not to be trusted here
+                "flagged": "yes" if not r.error and any(
+                    n.startswith(("unreliable", "no derivative here")) for n in r.notes) else "",
             })
         return rows
 
@@ -271,6 +274,7 @@ class Comparison:
                  for row in rows]
         return fmt.html_table(
             [*self.COLUMNS, "note"], cells, failed={k for k, r in enumerate(rows) if r["failed"]},
+            flagged={k for k, r in enumerate(rows) if r["flagged"]},
             caption="<br>".join(html.escape(s) for s in self.summary_lines()),
             css_class="diffkit-comparison", right={2, 3, 4, 5, 6})
 

@@ -37,19 +37,23 @@ def count(v: int | None) -> str:
 
 
 def html_table(columns: list[str], rows: list[list[str]], failed: set[int] | None = None,
-               caption: str = "", css_class: str = "diffkit", right: set[int] | None = None) -> str:
+               caption: str = "", css_class: str = "diffkit", right: set[int] | None = None,
+               flagged: set[int] | None = None) -> str:
     """An HTML table for notebooks: cells escaped, failed rows (by index) marked with
-    the class ``dk-failed`` and shown in red, a caption above.  No dependency: the
+    the class ``dk-failed`` and shown in red, flagged ones (an answer not to be
+    trusted) with ``dk-flagged`` in amber, a caption above.  No dependency: the
     notebook renders it."""
     import html  # only notebooks need it
 
     esc = html.escape
     failed = failed or set()
+    flagged = flagged or set()
     right = right or set()
     head = "".join(f"<th>{esc(c)}</th>" for c in columns)
     body = []
     for k, row in enumerate(rows):
-        attrs = ' class="dk-failed" style="color:#b00020"' if k in failed else ""
+        attrs = (' class="dk-failed" style="color:#b00020"' if k in failed
+                 else ' class="dk-flagged" style="color:#b26a00"' if k in flagged else "")
         cells = "".join(
             f'<td style="text-align:{"right" if i in right else "left"};white-space:pre">'
             f"{esc(str(c))}</td>" for i, c in enumerate(row))

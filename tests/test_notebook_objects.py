@@ -137,3 +137,12 @@ def test_to_dataframe_with_pandas():
     pytest.importorskip("pandas")
     frame = dk.compare("x**2", at=3).to_dataframe()
     assert list(frame["method"]) == list(dk.METHODS)
+
+
+def test_comparison_html_marks_answers_not_to_be_trusted():
+    c = dk.compare("abs(x)", at=0)  # no derivative: every number is a convention
+    parser = Table(c._repr_html_())
+    html_text = c._repr_html_()
+    answered = [r for r in c.results if r.error is None]
+    assert html_text.count('class="dk-flagged"') == len(answered) > 0
+    assert sum(parser.failed) == len(c.results) - len(answered)
