@@ -26,7 +26,7 @@ import numpy as np
 from . import functions as dk  # noqa: F401  (used in the docstring example)
 from .arguments import Arguments, is_function, run_user
 from .backends import NUMPY
-from .dual import Dual
+from .dual import Dual, arithmetic
 from .errors import DiffkitError, EvaluationError
 from .overloading import primal_value
 from .tape import Tape, Tracked, fail_if_invalid
@@ -46,7 +46,7 @@ def _plain(v: Any) -> Any:
     return v.value if isinstance(v, Tracked) else v
 
 
-def _adjoints(tape: Tape, inputs: list[Tracked], out: Any, seed: Any, args: Arguments) -> list[Any]:
+def input_adjoints(tape: Tape, inputs: list[Tracked], out: Any, seed: Any, args: Arguments) -> list[Any]:
     """The inputs' adjoints after one backward sweep (zeros where f ignores one)."""
     adjoint = tape.backward(out, seed) if isinstance(out, Tracked) else [None] * len(tape)
     result = []
@@ -83,7 +83,7 @@ def reverse_pass(f: Callable[..., Any], at: Any, cotangent: Any = None, m: Any =
     value = out.value if type(out) is Tracked else out
     fail_if_invalid(tape, "f", value)
     seed = _seed(value, cotangent)
-    grads = _adjoints(tape, inputs, out, seed, args)
+    grads = input_adjoints(tape, inputs, out, seed, args)
     for g in grads:
         fail_if_invalid(tape, "the gradient", g)
     return args.pack(grads), value, tape
@@ -143,7 +143,7 @@ def jacobian(f: Function, at: Any) -> Any:
         for k in range(value.size):
             seed = np.zeros(value.shape)
             seed[np.unravel_index(k, value.shape)] = 1.0
-            rows.append(_adjoints(tape, inputs, out, seed if value.shape else 1.0, args))
+            rows.append(input_adjoints(tape, inputs, out, seed if value.shape else 1.0, args))
         per_argument = [np.array([r[a] for r in rows]).reshape(value.shape + np.shape(v))
                         for a, v in enumerate(args.values)]
     else:
@@ -197,20 +197,37 @@ def hessian(f: Function, at: Any) -> Any:
     args = Arguments.of(f, at)
     if args.kind != "one":
         raise DiffkitError("hessian takes f of one argument (a number or an array)")
-    x = args.values[0]
-    shape = np.shape(x)
+    shape = np.shape(args.values[0])
+    h = hessian_matrix(f, args).reshape(shape + shape)
+    return float(h) if h.ndim == 0 else h
+
+
+def hessian_matrix(f: Callable[..., Any], args: Arguments, m: Any = NUMPY) -> np.ndarray:
+    """The n × n Hessian over every scalar entry of the arguments, forward over reverse:
+    for entry i, f runs on dual numbers seeded along it while the tape records, and one
+    backward sweep gives the adjoints' tangents — column i."""
+    n = args.size
     columns = []
-    for k in range(int(np.size(x))):
-        direction = np.zeros(shape)
-        direction[np.unravel_index(k, shape)] = 1.0
-        tape, inputs, out = _record(f, args, [Dual(x, direction if shape else 1.0)])
-        _seed(primal_value(out), None)  # a scalar f only
-        (g,) = _adjoints(tape, inputs, out, 1.0, args)
-        columns.append(g.tangent if isinstance(g, Dual) else np.zeros(shape))
-    h = np.moveaxis(np.array(columns, dtype=float), 0, -1).reshape(shape + shape)
+    for i in range(n):
+        direction = np.zeros(n)
+        direction[i] = 1.0
+        seeded, offset = [], 0
+        for v in args.values:
+            size = int(np.size(v))
+            part = direction[offset:offset + size]
+            seeded.append(Dual(v, part.reshape(np.shape(v)) if np.ndim(v) else float(part[0])))
+            offset += size
+        with arithmetic(m):
+            tape, inputs, out = _record(f, args, seeded, m)
+            _seed(primal_value(out), None)  # a scalar f only
+            grads = input_adjoints(tape, inputs, out, 1.0, args)
+        columns.append(np.concatenate([
+            np.ravel(g.tangent if isinstance(g, Dual) else np.zeros(np.shape(v)))
+            for g, v in zip(grads, args.values, strict=True)]))
+    h = np.array(columns, dtype=float).T
     if not np.all(np.isfinite(h)):
         raise EvaluationError("the Hessian is not finite here")
-    return float(h) if h.ndim == 0 else h
+    return h
 
 
 def _expression_rows(expression: Any, at: Any, what: str, order: int = 1) -> Any:

@@ -17,6 +17,7 @@ happens.  Give a ``CountingBackend`` to count the operations as they run.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -96,6 +97,11 @@ def real_part(v: Any) -> Any:
 
 
 def is_finite(v: Any) -> bool:
+    """Whether a number, an array, a Dual (both parts) or an mpmath number is finite."""
+    if isinstance(v, float):
+        return math.isfinite(v)
+    if isinstance(v, np.ndarray) and v.dtype == np.float64:  # a sum is cheaper than a mask
+        return math.isfinite(v.sum()) or bool(np.all(np.isfinite(v)))
     if isinstance(v, Dual):
         return is_finite(v.primal) and is_finite(v.tangent)
     if isinstance(v, mpmath.mpf | mpmath.mpc):

@@ -22,13 +22,13 @@ v4 = v1 + v3
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 from .backends import NUMPY, basic_index
 from .errors import DiffkitError, EvaluationError
+from .evaluate import is_finite
 from .graph import Graph, Node
 from .overloading import Differentiable
 from .primitives import PRIMITIVES, Primitive, adjoint_term
@@ -225,12 +225,8 @@ class _Constant:
 
 
 def _all_finite(v: Any) -> bool:
-    if isinstance(v, float):
-        return math.isfinite(v)
-    if isinstance(v, np.ndarray) and v.dtype == np.float64:
-        return math.isfinite(v.sum()) or bool(np.all(np.isfinite(v)))
     try:
-        return bool(np.all(np.isfinite(v)))
+        return is_finite(v)
     except TypeError:  # an index, a shape, an object array
         return True
 

@@ -242,3 +242,20 @@ def test_what_f_returns_or_raises_is_one_clear_error_everywhere(f, message):
                  lambda: dk.check_gradient(f, lambda x: 0.0, at=1.0)):
         with pytest.raises(DiffkitError, match=message):
             call()
+
+
+def test_compare_hessian_of_a_function_of_two_arrays_matches_sympy():
+    s = sp.symbols("s0:3")
+    f_sym = s[0] ** 2 * s[2] + sp.exp(s[1]) * s[2] + s[0] * s[1] ** 3
+    a, b = np.array([0.5, -1.0]), np.array([2.0])
+    exact = np.array(sp.hessian(f_sym, s).subs(dict(zip(s, [0.5, -1.0, 2.0], strict=True))),
+                     dtype=float)
+
+    def f(a, b):
+        return a[0] ** 2 * b[0] + dk.exp(a[1]) * b[0] + a[0] * a[1] ** 3
+
+    c = dk.compare(f, at=(a, b), hessian=True)
+    np.testing.assert_allclose(c.reference_hessian, exact, rtol=1e-14)
+    for method in ("symbolic", "forward-mode", "reverse-mode"):
+        np.testing.assert_allclose(c.result(method).hessian, exact, rtol=1e-13, err_msg=method)
+    np.testing.assert_allclose(c.result("fd-central").hessian, exact, rtol=1e-6, atol=1e-7)

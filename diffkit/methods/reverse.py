@@ -107,31 +107,19 @@ def _forward_over_reverse(problem: Problem) -> MethodResult:
 
 
 def _function_rows(problem: Any, tape: Any, inputs: list[Any], out: Any, seeds: list[Any]
-                   ) -> list[dict[str, Any]]:
+                   ) -> list[dict[str, float]]:
     """One backward sweep per seed over a recorded run of a Python function: each
     gives a row {entry: adjoint} (an entry of an array argument is a variable)."""
-    from diffkit.tape import Tracked
+    from diffkit.autodiff import input_adjoints
 
     rows = []
     for seed in seeds:
-        adjoint = tape.backward(out, seed) if isinstance(out, Tracked) else [None] * len(tape)
-        row: dict[str, Any] = {}
-        for k, x in enumerate(inputs):
-            a = adjoint[x.index]
-            names = problem.arguments.entry_names(k)
-            flat = [0.0] * len(names) if a is None else list(
-                np.ravel(a) if not hasattr(a, "primal") else _dual_entries(a, len(names)))
-            row.update(zip(names, flat, strict=True))
+        row: dict[str, float] = {}
+        grads = input_adjoints(tape, inputs, out, seed, problem.arguments)
+        for k, g in enumerate(grads):
+            row.update(zip(problem.arguments.entry_names(k), map(float, np.ravel(g)), strict=True))
         rows.append(row)
     return rows
-
-
-def _dual_entries(a: Any, n: int) -> list[Any]:
-    from diffkit.dual import Dual
-
-    primal = np.broadcast_to(a.primal, (n,) if n > 1 else np.shape(a.primal)).ravel()
-    tangent = np.broadcast_to(a.tangent, primal.shape).ravel()
-    return [Dual(p, t) for p, t in zip(primal, tangent, strict=True)]
 
 
 def _run_function(problem: Any) -> MethodResult:
@@ -146,8 +134,7 @@ def _run_function(problem: Any) -> MethodResult:
     value = np.asarray(getattr(out, "value", out))
     seeds: list[Any] = [1.0] if value.ndim == 0 else [
         np.eye(value.size)[k].reshape(value.shape) for k in range(value.size)]
-    rows = [{n: float(v) for n, v in row.items()}
-            for row in _function_rows(problem, tape, inputs, out, seeds)]
+    rows = _function_rows(problem, tape, inputs, out, seeds)
     for row in rows:
         for name, v in row.items():
             if not is_finite(v):
@@ -194,32 +181,11 @@ def hessian(problem: Problem) -> MethodResult:
 def _function_hessian(problem: Any) -> MethodResult:
     """Forward over reverse for a Python function: the tape is recorded on Duals seeded
     along one entry, and its backward sweep gives that entry's column."""
-    from diffkit.arguments import run_user
-    from diffkit.dual import Dual, arithmetic
+    from diffkit.autodiff import hessian_matrix
 
     m, counter = problem.counting()
     names = problem.variables
-    columns = []
-    for i, name in enumerate(names):
-        from diffkit.tape import Tape
-
-        tape = Tape(m)
-        offset = 0
-        inputs = []
-        for k, (v, arg) in enumerate(zip(problem.arguments.values, problem.arguments.names, strict=True)):
-            size = len(problem.arguments.entry_names(k))
-            direction = np.zeros(size)
-            if offset <= i < offset + size:
-                direction[i - offset] = 1.0
-            tangent = direction.reshape(np.shape(v)) if np.ndim(v) else float(direction[0])
-            inputs.append(tape.input(Dual(v, tangent), arg))
-            offset += size
-        with arithmetic(m):
-            out = run_user(problem.function, problem.arguments, inputs)
-            (row,) = _function_rows(problem, tape, inputs, out, [1.0])
-        columns.append([float(row[b].tangent) if isinstance(row[b], Dual) else 0.0 for b in names])
-        del name
-    rows = [dict(zip(names, [columns[j][i] for j in range(len(names))], strict=True))
-            for i in range(len(names))]
+    matrix = hessian_matrix(problem.function, problem.arguments, m)
+    rows = [dict(zip(names, map(float, row), strict=True)) for row in matrix]
     return MethodResult.measured(ID, rows, counter, len(names),
                                  notes=[f"forward-over-reverse: {len(names)} passes, a column each"])
