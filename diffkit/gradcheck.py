@@ -115,7 +115,10 @@ class GradientCheck:
         rows = self.rows()
         cols = list(rows[0])
         widths = [max(len(c), *(len(r[c]) for r in rows)) for c in cols]
-        line = lambda cells: "  ".join(f"{c:<{w}}" for c, w in zip(cells, widths, strict=True))
+
+        def line(cells: list[str]) -> str:
+            return "  ".join(f"{c:<{w}}" for c, w in zip(cells, widths, strict=True)).rstrip()
+
         body = [line(cols), line(["-" * w for w in widths])] + [line([r[c] for c in cols]) for r in rows]
         more = [f"({len(self.names) - len(rows)} more components, all shown by to_dict())"
                 ] if len(self.names) > len(rows) else []
