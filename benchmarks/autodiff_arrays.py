@@ -92,6 +92,15 @@ def network(n: int, rng: np.random.Generator):
     return p, plain, ours, theirs if anp else None, exact
 
 
+def _version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "not installed"
+
+
 def time_interleaved(calls: dict[str, callable], repeats: int, budget: float = 0.05) -> dict[str, list[float]]:
     """Seconds per call, per repeat, each case once per repeat (auto-sized loops)."""
     loops = {}
@@ -131,7 +140,7 @@ def main() -> None:
         "# Reverse mode on arrays: gradient time ÷ plain numpy f",
         "",
         "Regenerate: `pip install -e \".[bench]\" && python benchmarks/autodiff_arrays.py`",
-        (f"(numpy {np.__version__}, autograd {getattr(autograd, '__version__', 'not installed')},"
+        (f"(numpy {np.__version__}, autograd {_version('autograd')},"
         f" one BLAS thread, median of {repeats} interleaved repeats; load average at start "
         f"{os.getloadavg()[0]:.1f})"),
         "",
