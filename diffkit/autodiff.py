@@ -167,7 +167,12 @@ def _one_hot(args: Arguments, which: int, direction: np.ndarray) -> Any:
 
 def jvp(f: Callable[..., Any], at: Any, tangent: Any) -> Any:
     """J·v: f run once on dual numbers whose tangents are ``tangent`` (same structure
-    as ``at``)."""
+    as ``at``); the result has the shape of f's output."""
+    return forward_pass(f, at, tangent)[0]
+
+
+def forward_pass(f: Callable[..., Any], at: Any, tangent: Any) -> tuple[Any, Any]:
+    """One run of f on dual numbers: (J·v, f's value)."""
     args = Arguments.of(f, at)
     directions = Arguments.of(f, tangent).values if args.kind != "one" else [tangent]
     seeded = []
@@ -177,10 +182,13 @@ def jvp(f: Callable[..., Any], at: Any, tangent: Any) -> Any:
             raise DiffkitError(f"the tangent for {name} has shape {t.shape}; {name} has {np.shape(v)}")
         seeded.append(Dual(v, t if t.shape else float(t)))
     y = run_user(f, args, seeded)
-    result = y.tangent if isinstance(y, Dual) else np.zeros_like(_plain(y)) * 1.0
+    value = _plain(y.primal if isinstance(y, Dual) else y)
+    result = y.tangent if isinstance(y, Dual) else 0.0
+    if np.shape(result) != np.shape(value):  # f ignores the direction somewhere
+        result = np.broadcast_to(result, np.shape(value)) * 1.0
     if not np.all(np.isfinite(result)):
         raise EvaluationError("the directional derivative is not finite here")
-    return result
+    return (float(result) if np.ndim(result) == 0 else result), value
 
 
 def vjp(f: Callable[..., Any], at: Any, cotangent: Any) -> Any:

@@ -101,8 +101,9 @@ def jvp(expression: str | sp.Expr | Callable[..., Any], at: Any,
     if is_function(expression):
         m, counter = _counting()
         with arithmetic(m):
-            result = autodiff.jvp(expression, at, v)
-        return Directional(result=result, value=[], ops=counter.total, passes=1)
+            result, value = autodiff.forward_pass(expression, at, v)
+        return Directional(result=result, value=np.ravel(value).tolist(), ops=counter.total,
+                           passes=1)
     problem = _problem(expression, at, limits)
     direction = _vector(v, problem.variables, "the tangent v")
     m, counter = problem.counting()
