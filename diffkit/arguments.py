@@ -54,6 +54,10 @@ class Arguments:
             return fn(*values)
         return fn(**dict(zip(self.names, values, strict=True)))
 
+    def label(self, fn: Callable[..., Any]) -> str:
+        """How tables name f: ``f(a)``, ``<lambda>(x1, x2)``."""
+        return f"{getattr(fn, '__name__', 'f')}({', '.join(self.names)})"
+
     def pack(self, per_argument: list[Any]) -> Any:
         """Results, one per argument, in the structure ``at`` had."""
         if self.kind == "one":

@@ -34,9 +34,10 @@ from .tape import Tape, Tracked, fail_if_invalid
 Function = Callable[..., Any] | str
 
 
-def _record(f: Callable[..., Any], args: Arguments, values: list[Any] | None = None,
-            m: Any = NUMPY):
-    """One run of f on tracked inputs: the tape, the inputs and the output."""
+def record_run(f: Callable[..., Any], args: Arguments, values: list[Any] | None = None,
+               m: Any = NUMPY):
+    """One run of f on tracked inputs (``args``' values, or ``values``): the tape, the
+    inputs and the output.  Every recording of a Python function goes through here."""
     tape = Tape(m)
     inputs = [tape.input(v, n) for v, n in zip(values or args.values, args.names, strict=True)]
     return tape, inputs, run_user(f, args, inputs)
@@ -79,7 +80,7 @@ def reverse_pass(f: Callable[..., Any], at: Any, cotangent: Any = None, m: Any =
     """One recorded run and one backward sweep: (ūᵀJ or ∇f packed like ``at``, f's
     value, the tape).  Kept lean: at small sizes Python's overhead is the cost."""
     args = Arguments.of(f, at)
-    tape, inputs, out = _record(f, args, m=m)
+    tape, inputs, out = record_run(f, args, m=m)
     value = out.value if type(out) is Tracked else out
     fail_if_invalid(tape, "f", value)
     seed = _seed(value, cotangent)
@@ -135,7 +136,7 @@ def jacobian(f: Function, at: Any) -> Any:
     if not is_function(f):
         return _expression_rows(f, at, "jacobian")
     args = Arguments.of(f, at)
-    tape, inputs, out = _record(f, args)
+    tape, inputs, out = record_run(f, args)
     value = np.asarray(_plain(out), dtype=float)
     fail_if_invalid(tape, "f", value)
     if value.size <= args.size:
@@ -226,7 +227,7 @@ def hessian_matrix(f: Callable[..., Any], args: Arguments, m: Any = NUMPY) -> np
             seeded.append(Dual(v, part.reshape(np.shape(v)) if np.ndim(v) else float(part[0])))
             offset += size
         with arithmetic(m):
-            tape, inputs, out = _record(f, args, seeded, m)
+            tape, inputs, out = record_run(f, args, seeded, m)
             _seed(primal_value(out), None)  # a scalar f only
             grads = input_adjoints(tape, inputs, out, 1.0, args)
         columns.append(np.concatenate([

@@ -21,7 +21,7 @@ import numpy as np
 import sympy as sp
 
 from . import formatting as fmt
-from .arguments import Arguments, is_function, run_user
+from .arguments import Arguments, is_function
 from .backends import NUMPY
 from .errors import DiffkitError
 from .evaluate import evaluate
@@ -244,14 +244,15 @@ def _recorded(expression: Any, at: Any, limits: Limits):
     if is_function(expression):
         if at is None:
             raise DiffkitError("a Python function's graph is the one it records at a point: give at=")
-        from .methods.python_function import FunctionProblem
+        from .autodiff import record_run
 
-        problem = FunctionProblem.of(expression, at, limits=limits)
-        if any(np.ndim(v) for v in problem.arguments.values):
+        args = Arguments.of(expression, at)
+        if any(np.ndim(v) for v in args.values):
             raise DiffkitError("traces show numbers: f's arguments must be numbers here "
                                "(print diffkit.record(f, at) for the graph over arrays)")
-        return (problem.graph, problem.recorded_values, problem.point, problem.arguments.names,
-                problem.name)
+        tape, _, out = record_run(expression, args)
+        graph, values = tape.graph_and_values([out])
+        return graph, values, args.flat_point(), args.names, args.label(expression)
     expr = parse(expression, limits)
     variables = variables_of(expr)
     graph = build_graph(expr)
@@ -271,14 +272,12 @@ def record(f: Any, at: Any, *, limits: Limits = DEFAULT_LIMITS) -> Graph:
     v2 = 1.0
     v3 = v1 + 1.0
     """
-    from .tape import Tape
+    from .autodiff import record_run
 
     if not is_function(f):
         raise DiffkitError("record takes a Python function; build_graph takes expressions")
-    args = Arguments.of(f, at)
-    tape = Tape()
-    inputs = [tape.input(v, n) for v, n in zip(args.values, args.names, strict=True)]
-    return tape.graph([run_user(f, args, inputs)])
+    tape, _, out = record_run(f, Arguments.of(f, at))
+    return tape.graph([out])
 
 
 def to_dot(expression: Any, at: Any = None, *, limits: Limits = DEFAULT_LIMITS) -> str:

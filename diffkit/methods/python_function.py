@@ -30,7 +30,7 @@ from diffkit.errors import (
     DiffkitError,
     UnsupportedError,
 )
-from diffkit.overloading import stacked
+from diffkit.overloading import primal_value, stacked
 from diffkit.tape import Tape, Tracked, fail_if_invalid
 
 from .base import Problem
@@ -72,7 +72,7 @@ class FunctionProblem(Problem):
     @property
     def name(self) -> str:
         """How the comparison names f: ``f(a)``, ``<lambda>(x)``."""
-        return f"{getattr(self.function, '__name__', 'f')}({', '.join(self.arguments.names)})"
+        return self.arguments.label(self.function)
 
     def run(self, inputs: dict[str, Any], m: Any, check: bool = True) -> list[Any]:
         values = self.arguments.from_flat(inputs, self.arguments.flat_point()
@@ -121,10 +121,9 @@ class FunctionProblem(Problem):
 
     def record(self, m: Any) -> tuple[Tape, list[Tracked], Any]:
         """One run of f on a tape at the point (reverse mode's forward sweep)."""
-        tape = Tape(m)
-        inputs = [tape.input(v, n) for v, n in zip(self.arguments.values, self.arguments.names,
-                                                   strict=True)]
-        out = run_user(self.function, self.arguments, inputs)
+        from diffkit.autodiff import record_run
+
+        tape, inputs, out = record_run(self.function, self.arguments, m=m)
         fail_if_invalid(tape, "f", out.value if isinstance(out, Tracked) else out)
         return tape, inputs, out
 
@@ -135,7 +134,7 @@ def entries(out: Any) -> list[Any]:
         out = out.value
     if isinstance(out, Dual):
         primals = entries(out.primal)
-        tangents = entries(np.broadcast_to(out.tangent, np.shape(primal_of(out)))
+        tangents = entries(np.broadcast_to(out.tangent, np.shape(primal_value(out)))
                            if not isinstance(out.tangent, Dual) else out.tangent)
         if len(tangents) == 1 and len(primals) > 1:
             tangents = tangents * len(primals)
@@ -143,12 +142,6 @@ def entries(out: Any) -> list[Any]:
     if isinstance(out, np.ndarray):
         return list(out.ravel())
     return [out]
-
-
-def primal_of(v: Any) -> Any:
-    while isinstance(v, Dual):
-        v = v.primal
-    return v
 
 
 def _trace(problem: FunctionProblem) -> tuple[sp.Expr | None, list[sp.Expr] | None, str | None]:
