@@ -18,6 +18,7 @@ import inspect
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import mpmath
@@ -84,17 +85,57 @@ class Arguments:
                 point[entry] = float(x)
         return point
 
-    def from_flat(self, inputs: Mapping[str, Any], rest: Mapping[str, Any] | None = None
-                  ) -> list[Any]:
-        """The arguments rebuilt from one value per scalar entry (floats, complex
-        numbers, Duals or mpmath numbers); entries missing from ``inputs`` come from
-        ``rest``."""
+    def from_flat(self, inputs: Mapping[str, Any]) -> list[Any]:
+        """The arguments with the named scalar entries set to ``inputs``' values
+        (floats, complex numbers, Duals, mpmath numbers, SymPy symbols); every other
+        entry keeps its value at the point.  Only the entries named are touched, so a
+        method that moves a few entries of a large array pays for those few."""
+        changes: dict[int, list[tuple[int, Any]]] = {}
+        for name, value in inputs.items():
+            k, i = self._where[name]
+            changes.setdefault(k, []).append((i, value))
         rebuilt = []
-        for k, v in enumerate(self.values):
-            entries = [inputs[n] if rest is None or n in inputs else rest[n]
-                       for n in self.entry_names(k)]
-            rebuilt.append(entries[0] if np.ndim(v) == 0 else stack(entries, np.shape(v)))
+        for k, base in enumerate(self.values):
+            moved = changes.get(k)
+            if np.ndim(base) == 0:
+                rebuilt.append(moved[0][1] if moved else base)
+                continue
+            rebuilt.append(_with_entries(base, moved or []))
         return rebuilt
+
+    @cached_property
+    def _where(self) -> dict[str, tuple[int, int]]:
+        """Each scalar entry's name → (argument, flat index)."""
+        return {name: (k, i) for k in range(len(self.values))
+                for i, name in enumerate(self.entry_names(k))}
+
+
+def _with_entries(base: np.ndarray, moved: list[tuple[int, Any]]) -> Any:
+    """A copy of ``base`` with flat entries set; Duals set there make one Dual of
+    arrays (tangents zero elsewhere), so forward mode runs on whole arrays."""
+    from .dual import Dual
+
+    if all(isinstance(v, float | int | np.floating) for _, v in moved):
+        flat = base.copy().ravel()
+    elif all(isinstance(v, float | int | complex | np.number) for _, v in moved):
+        flat = base.astype(complex).ravel()
+    elif all(isinstance(v, Dual | float | int | np.floating) for _, v in moved):
+        return Dual(  # a plain number among Duals has tangent 0
+            _with_entries(base, [(i, v.primal if isinstance(v, Dual) else v) for i, v in moved]),
+            _with_entries(np.zeros(base.shape),
+                          [(i, v.tangent) for i, v in moved if isinstance(v, Dual)]))
+    else:  # mpmath numbers, symbols: entry by entry
+        return stack([v for _, v in sorted(moved)] if len(moved) == base.size
+                     else _replaced(base.ravel().tolist(), moved), base.shape)
+    for i, v in moved:
+        flat[i] = v
+    return flat.reshape(base.shape)
+
+
+def _replaced(flat: list[Any], moved: list[tuple[int, Any]]) -> list[Any]:
+    for i, v in moved:
+        flat[i] = v
+    return flat
 
 
 def stack(entries: list[Any], shape: tuple[int, ...]) -> Any:

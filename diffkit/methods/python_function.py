@@ -75,8 +75,7 @@ class FunctionProblem(Problem):
         return self.arguments.label(self.function)
 
     def run(self, inputs: dict[str, Any], m: Any, check: bool = True) -> list[Any]:
-        values = self.arguments.from_flat(inputs, self.arguments.flat_point()
-                                          if len(inputs) < self.arguments.size else None)
+        values = self.arguments.from_flat(inputs)
         tape = None
         if not any(isinstance(v, Dual) for v in values):  # count plain arithmetic on a tape
             tape = Tape(m)
