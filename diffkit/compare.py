@@ -31,6 +31,7 @@ from .methods.python_function import FunctionProblem
 from .onesided import one_sided
 from .parse import parse_outputs, variables_of
 from .point import PointLike, point_from
+from .reference import Reference
 from .reference import reference as compute_reference
 
 #: the largest derivative, in operations as printed, that the table shows / JSON includes
@@ -55,7 +56,8 @@ class Comparison:
     reference: dict[str, float] | None = None
     reference_jacobian: list[list[float]] | None = None  # rows: outputs, columns: variables
     reference_hessian: list[list[float]] | None = None
-    reference_method: str | None = None
+    reference_method: str | None = None  # one of reference.REFERENCE_METHODS
+    reference_detail: str | None = None  # how it ran, in a sentence
     reference_digits: int | None = None
     reference_error: str | None = None
     value_error: str | None = None
@@ -120,6 +122,7 @@ class Comparison:
             "reference_hessian": self.reference_hessian,
             "results": [r.to_dict() for r in self.results],
             "reference_method": self.reference_method,
+            "reference_detail": self.reference_detail,
             "reference_digits": self.reference_digits,
             "reference_error": self.reference_error,
             "value_error": self.value_error,
@@ -156,7 +159,7 @@ class Comparison:
             lines.append(f"Hessian (rows and columns: {', '.join(self.variables)})")
             for row in self.reference_hessian or []:
                 lines.append("exact  [" + ", ".join(fmt.number(v) for v in row) + "]")
-            lines.append(f"reference: {self.reference_error or self.reference_method}")
+            lines.append(f"reference: {self.reference_error or self.reference_detail}")
             return lines
         if isinstance(self.value, list) or (self.reference_jacobian and len(self.reference_jacobian) > 1):
             lines.append(f"Jacobian (rows: the {len(self.value or [])} outputs; columns: "
@@ -192,8 +195,8 @@ class Comparison:
                          else f"exact {label} = {exact}")
         if self.reference_error:
             lines.append(f"reference: {self.reference_error}")
-        elif self.reference_method:
-            lines.append(f"reference: {self.reference_method}")
+        elif self.reference_detail:
+            lines.append(f"reference: {self.reference_detail}")
         lines.extend(f"note: {k}" for k in self.not_differentiable)
         if self.noise:
             lines.append(f"note: {self.noise}")
@@ -350,17 +353,22 @@ def _estimate_noise(problem: Problem) -> tuple[float | None, str]:
     return delta, f"noise estimated at {delta:.1e} relative to |f| (difference table, 9 points per variable)"
 
 
-def _measure(results: list[MethodResult], ref: list[dict[str, mpmath.mpf]]) -> None:
-    """abs_error and rel_error: the largest over every entry of the gradient/Jacobian."""
+def _measure(results: list[MethodResult], ref: Reference) -> None:
+    """abs_error and rel_error: the largest over every entry of the gradient/Jacobian.
+    An error below what the reference vouches for (its digits) is shown as 0: the
+    reference cannot tell it from none."""
     with mpmath.workdps(50):
+        resolution = mpmath.mpf(10) ** -ref.digits
         for r in results:
             rows = r.rows()
             if rows is None:
                 continue
             abs_errors, rel_errors = [], []
-            for row, exact_row in zip(rows, ref, strict=True):
+            for row, exact_row in zip(rows, ref.rows, strict=True):
                 for name, exact in exact_row.items():
                     err = abs(mpmath.mpf(row[name]) - exact)
+                    if err <= resolution * abs(exact):
+                        err = mpmath.mpf(0)
                     abs_errors.append(err)
                     rel_errors.append(err / abs(exact) if exact != 0 else err)
             r.abs_error = float(max(abs_errors))
@@ -512,9 +520,10 @@ def compare(
             comparison.reference_error = err.message
             return comparison
         comparison.reference_hessian = [[float(v) for v in row.values()] for row in ref.rows]
-        comparison.reference_method, comparison.reference_digits = ref.how, ref.digits
+        comparison.reference_method, comparison.reference_digits = ref.method, ref.digits
+        comparison.reference_detail = ref.how
         comparison.reference_error = None
-        _measure(results, ref.rows)
+        _measure(results, ref)
         return comparison
     try:
         ref = compute_reference(problem)
@@ -523,8 +532,9 @@ def compare(
         return comparison
     comparison.reference_jacobian = [[float(v) for v in row.values()] for row in ref.rows]
     comparison.reference = None if vector else {k: float(v) for k, v in ref.gradient.items()}
-    comparison.reference_method = ref.how
+    comparison.reference_method = ref.method
+    comparison.reference_detail = ref.how
     comparison.reference_digits = ref.digits
     comparison.reference_error = None
-    _measure(results, ref.rows)
+    _measure(results, ref)
     return comparison

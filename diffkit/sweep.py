@@ -29,7 +29,7 @@ import sympy as sp
 
 from . import formatting as fmt
 from .arguments import is_function
-from .backends import MPMATH, NUMPY
+from .backends import NUMPY
 from .budget import time_budget
 from .errors import DiffkitError
 from .evaluate import evaluate, find_kinks
@@ -41,7 +41,7 @@ from .methods.python_function import FunctionProblem
 from .parse import parse, variables_of
 from .point import PointLike, choose_variable, point_from
 from .primitives import PRIMITIVES
-from .reference import derivative_value
+from .reference import derivative_at
 from .stencils import Stencil, stencil
 
 COMPLEX_STEP = "complex-step"
@@ -223,7 +223,7 @@ def sweep(
         refused[COMPLEX_STEP] = (f"the complex step needs an analytic function, and "
                                  f"{', '.join(not_analytic)} is not")
     with time_budget(limits.symbolic_seconds, "the sweep's reference"):
-        exact = exact_derivative(problem, wrt, order)
+        exact = derivative_at(problem, wrt, order)
 
     f = problem.along(wrt)
 
@@ -312,25 +312,6 @@ def _problem(expression: Any, at: Any, limits: Limits) -> Problem:
     return Problem(expr, build_graph(expr), point_from(at, variables_of(expr)), limits=limits)
 
 
-def exact_derivative(problem: Problem, name: str, order: int, dps: int = 50) -> mpmath.mpf:
-    """∂ᵏf/∂nameᵏ at the point to ``dps`` digits: SymPy's derivative of the formula, or
-    for a Python function without one, forward mode on nested mpmath dual numbers."""
-    if problem.expression is not None:
-        return derivative_value(problem.expression, name, problem.point, order, dps)
-    from .dual import Dual, arithmetic
-
-    with mpmath.workdps(dps), arithmetic(MPMATH):
-        inputs: dict[str, Any] = {k: mpmath.mpf(v) for k, v in problem.point.items()}
-        seed: Any = inputs[name]
-        for _ in range(order):
-            seed = Dual(seed, mpmath.mpf(1))
-        inputs[name] = seed
-        y = problem.run(inputs, MPMATH)[0]
-        for _ in range(order):
-            y = y.tangent if isinstance(y, Dual) else mpmath.mpf(0)
-        return +(y.primal if isinstance(y, Dual) else y)
-
-
 def _models(problem, wrt, order, value, exact, available, chosen, limits):
     """(A, p, B, d) per scheme, from the exact higher derivatives (None if unavailable)."""
     model: dict[str, tuple[float, int, float, int] | None] = {}
@@ -338,9 +319,9 @@ def _models(problem, wrt, order, value, exact, available, chosen, limits):
 
     def derivative(k: int) -> float | None:
         if k not in cache:
-            try:
+            try:  # float64 is enough for a model of the error's size
                 with time_budget(limits.symbolic_seconds, "the error model"):
-                    cache[k] = float(exact_derivative(problem, wrt, k, dps=30))
+                    cache[k] = problem.higher_derivative(wrt, k)
             except DiffkitError:
                 cache[k] = None
         return cache[k]

@@ -42,7 +42,7 @@ def test_control_flow_derivative_is_f_over_a_by_every_numeric_method(a):
 def test_symbolic_row_says_why_a_value_dependent_branch_cannot_be_traced():
     c = dk.compare(doubling, at=0.37)
     assert "branches on a value" in c.result("symbolic").error
-    assert "forward mode over mpmath" in c.reference_method
+    assert c.reference_method == "high-precision differences"
 
 
 def test_gradient_derivative_and_jvp_of_the_control_flow_function():
@@ -139,7 +139,7 @@ def test_compare_of_a_loss_agrees_with_the_hand_gradient_in_every_row():
         tol = 1e-5 if r.method in ("fd-forward", "fd-backward") else 1e-9
         np.testing.assert_allclose(got, expected, rtol=tol, err_msg=r.method)
     assert c.variables == ["w[0]", "w[1]", "w[2]"]
-    assert "symbolic derivative" in c.reference_method
+    assert c.reference_method == "sympy.diff"
 
 
 def test_compare_reports_what_f_raises_in_one_line():
