@@ -34,6 +34,11 @@ def _param(*_: Any) -> None:
     return
 
 
+_M = np.array([[0.3, -1.2, 2.0], [1.1, 0.4, -0.7]])  # the table test's example arguments
+_V = np.array([0.5, -1.5, 2.5])
+_T = np.arange(24.0).reshape(2, 3, 4) / 10 - 1.1
+
+
 def _define(name: str, value, jvp=None, vjp=None, partials=None, **kw) -> None:
     rules = partials if partials is not None else jvp
     PRIMITIVES[name] = Primitive(
@@ -79,30 +84,35 @@ _define(
     lambda m, x, axis=None: m.sum(x, axis),
     jvp=[lambda m, x, axis, y, t: m.sum(t, axis), _param],
     vjp=[lambda m, x, axis, y, g: _spread(m, g, x, axis), _param],
+    examples=((_M, None), (_M, 0), (_M, 1), (_T, (0, 2)), (_V, -1)),
 )
 _define(
     "mean",
     lambda m, x, axis=None: m.div(m.sum(x, axis), _count(x, axis)),
     jvp=[lambda m, x, axis, y, t: m.div(m.sum(t, axis), _count(x, axis)), _param],
     vjp=[lambda m, x, axis, y, g: _spread(m, m.div(g, _count(x, axis)), x, axis), _param],
+    examples=((_M, None), (_M, 0), (_T, (1, 2)), (_V, None)),
 )
 _define(
     "reshape",
     lambda m, x, shape: m.reshape(x, shape),
     jvp=[lambda m, x, shape, y, t: m.reshape(t, shape), _param],
     vjp=[lambda m, x, shape, y, g: m.reshape(g, shape_of(x)), _param],
+    examples=((_M, (3, 2)), (_T, (4, -1)), (_V, (3, 1))),
 )
 _define(
     "transpose",  # the last two axes swapped (x.T of a matrix)
     lambda m, x: m.transpose(x),
     jvp=[lambda m, x, y, t: m.transpose(t)],
     vjp=[lambda m, x, y, g: m.transpose(g)],
+    examples=((_M,), (_T,), (_V,)),
 )
 _define(
     "getitem",  # x[index]: indexing and slicing
     lambda m, x, index: m.getitem(x, index),
     jvp=[lambda m, x, index, y, t: m.getitem(t, index), _param],
     vjp=[lambda m, x, index, y, g: m.scatter(g, shape_of(x), index), _param],
+    examples=((_V, slice(1, 3)), (_V, np.array([0, 2, 2])), (_M, (1, slice(None))), (_T, (Ellipsis, 1))),
 )
 
 
@@ -148,6 +158,7 @@ _define(
     lambda m, a, b: m.matmul(a, b),
     jvp=[lambda m, a, b, y, t: m.matmul(t, b), lambda m, a, b, y, t: m.matmul(a, t)],
     vjp=[_matmul_left, _matmul_right],
+    examples=((_M, _M.T), (_M, _V), (_V, _V), (_M[:, :2].T, _M), (_T.swapaxes(1, 2), _M.T)),
 )
 
 
@@ -177,6 +188,7 @@ _define(
     kink=lambda x: bool(np.all(np.asarray(x) == 0)),
     convention="norm is not differentiable at the zero vector; its subgradient 0 is used",
     analytic=False,
+    examples=((_V,), (_M,)),
 )
 _define(
     "stop_gradient",  # detach: the value passes, the derivative does not
@@ -202,6 +214,7 @@ PRIMITIVES["stack"] = Primitive(  # [a, b, …] as one array along a new first a
     "stack", 0, lambda m, *xs: m.stack(*xs), (),
     jvp=_Each(lambda k: lambda m, *rest: m.scatter(rest[-1], shape_of(rest[-2]), k)),
     vjp=_Each(lambda k: lambda m, *rest: m.getitem(rest[-1], k)),
+    examples=((0.3, -1.2, 2.0), (_V, 2 * _V)),
 )
 
 # --- machine learning -------------------------------------------------------------------
@@ -235,18 +248,21 @@ _define(
     lambda m, z: m.logsumexp(z),
     jvp=[lambda m, z, y, t: m.sum(m.mul(_softmax_of(m, z, y), t), -1)],
     vjp=[lambda m, z, y, g: m.mul(_keep(m, g, z), _softmax_of(m, z, y))],
+    examples=((_V,), (_M,), (_V * 400,)),
 )
 _define(
     "softmax",
     lambda m, z: _softmax_of(m, z, m.logsumexp(z)),
     jvp=[lambda m, z, y, t: m.mul(y, m.sub(t, _keep(m, m.sum(m.mul(y, t), -1), z)))],
     vjp=[lambda m, z, y, g: m.mul(y, m.sub(g, _keep(m, m.sum(m.mul(g, y), -1), z)))],
+    examples=((_V,), (_M,)),
 )
 _define(
     "log_softmax",
     lambda m, z: m.sub(z, _keep(m, m.logsumexp(z), z)),
     jvp=[lambda m, z, y, t: m.sub(t, _keep(m, m.sum(m.mul(m.exp(y), t), -1), z))],
     vjp=[lambda m, z, y, g: m.sub(g, m.mul(m.exp(y), _keep(m, m.sum(g, -1), z)))],
+    examples=((_V,), (_M,)),
 )
 
 
@@ -279,4 +295,5 @@ _define(
          lambda m, z, p, y, t: m.sum(m.mul(_ce_slope_target(m, z, p), t))],
     vjp=[lambda m, z, p, y, g: m.mul(g, _ce_slope_logits(m, z, p)),
          lambda m, z, p, y, g: m.mul(g, _ce_slope_target(m, z, p))],
+    examples=((_V, np.array([0.2, 0.5, 0.3])), (_M, np.array([[0.0, 1.0, 0.0], [0.6, 0.1, 0.3]]))),
 )

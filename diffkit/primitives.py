@@ -20,7 +20,12 @@ Every way of differentiating reads this one table.  An entry holds
   Jacobian to a tangent, ``rule(m, *args, y, ẋ) -> ẏ`` part, or its transpose to an
   adjoint, ``rule(m, *args, y, ȳ) -> x̄`` part (``None``: no contribution).  For every
   other primitive both come from ``partials``, with numpy's broadcasting undone in
-  the adjoint (``tangent_term``, ``adjoint_term``).
+  the adjoint (``tangent_term``, ``adjoint_term``);
+- ``constants``: the positions of arguments that are constants of the operation and
+  never differentiated (the integer exponent of ``powi``);
+- ``examples``: argument tuples in the entry's domain at which the table test checks
+  its rules (``tests/test_primitive_table.py``); a scalar entry without examples is
+  checked on a fixed grid of points its domain admits, an array entry must give them.
 
 Adding a primitive is one ``_define`` call here (plus the backends' function of the
 same name); every interpreter, the op counter and the complex step pick it up.
@@ -66,6 +71,8 @@ class Primitive:
     directional: Callable[..., Any] | None = None
     jvp: tuple[Callable[..., Any], ...] | None = None
     vjp: tuple[Callable[..., Any], ...] | None = None
+    constants: tuple[int, ...] = ()
+    examples: tuple[tuple[Any, ...], ...] = ()
 
 
 PRIMITIVES: dict[str, Primitive] = {}
@@ -152,6 +159,8 @@ _define(
         lambda m, x, n, y: m.mul(n, m.square(x) if n == 3 else m.powi(x, n - 1)),
         lambda m, x, n, y: ZERO,
     ],
+    constants=(1,),
+    examples=((0.7, 3), (-1.3, 4), (2.1, 5), (-0.4, 7)),
 )
 _define(
     "pow",  # a**b in general: a constant or variable exponent

@@ -62,9 +62,10 @@ DIFFERENCES = "high-precision differences"
 #: diffkit's primitive table
 REFERENCE_METHODS = (SYMPY_DIFF, NODE_BY_NODE, DIFFERENCES)
 
-#: ``sympy.diff`` walks the printed tree once per variable: above this many
-#: (ops as printed) × (variables) the reference goes node by node instead
-SYMPY_DIFF_MAX_WORK = 200_000
+#: ``sympy.diff`` walks the printed tree once per variable, at ~0.2 ms per op (the
+#: logistic map: 1 s at 5,000 ops, 5 s at 20,000): above this many (ops as printed) ×
+#: (variables) a first derivative goes node by node, a higher one by differences
+SYMPY_DIFF_MAX_WORK = 5_000
 
 #: the accuracy order of the high-precision difference stencils
 DIFFERENCE_ACCURACY = 8
@@ -303,21 +304,23 @@ def reference(problem: Problem, hessian: bool = False, *, order: int | None = No
     names = problem.variables if variables is None else list(variables)
     targets = _targets(problem, hessian, order, names)
     fell_back = ""
-    if problem.expression is not None:
-        order_one = not hessian and order == 1
+    small = problem.expression is not None and (
+        _formula_work(problem, names) <= SYMPY_DIFF_MAX_WORK)
+    if problem.expression is not None and not small and (hessian or order > 1):
+        fell_back = f"; the formula is too large for {SYMPY_DIFF}"
+    elif problem.expression is not None:
         try:
-            small = _formula_work(problem, names) <= SYMPY_DIFF_MAX_WORK
-            way = SYMPY_DIFF if small or not order_one else NODE_BY_NODE
-            run = _sympy_diff if way == SYMPY_DIFF else _node_by_node
+            way = SYMPY_DIFF if small else NODE_BY_NODE
+            run = _sympy_diff if small else _node_by_node
             with time_budget(problem.limits.symbolic_seconds, "the reference"):
                 low, high = run(problem, targets)
             digits = _agreement(low, high)
             how = f"{way}, evaluated with mpmath at {DIGITS} digits, confirmed at {CONFIRM_DIGITS}"
             return Reference(rows_of(high, names), way, how, digits)
         except BudgetExceeded:
-            fell_back = f"; {SYMPY_DIFF} was over its budget"
+            fell_back = f"; {way} was over its budget"
         except (UnsupportedError, EvaluationError) as err:
-            fell_back = f"; {SYMPY_DIFF} could not answer ({err.message})"
+            fell_back = f"; {way} could not answer ({err.message})"
     else:
         fell_back = "; f has no formula"
     with time_budget(problem.limits.method_seconds, "the reference"):

@@ -205,6 +205,7 @@ def test_symbolic_over_budget_reports_it_and_every_other_method_answers(monkeypa
 
     monkeypatch.setattr(diffkit.methods.base, "differentiate", a_minute)
     monkeypatch.setattr(diffkit.reference.sp, "diff", a_minute)
+    monkeypatch.setattr(diffkit.reference, "_local_partials", a_minute)  # node by node
     limits = diffkit.Limits(symbolic_seconds=0.2)
     started = time.monotonic()
     c = diffkit.compare(logistic(12), at=0.3, limits=limits)
