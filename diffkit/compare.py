@@ -28,10 +28,9 @@ from .graph import build_graph
 from .limits import DEFAULT_LIMITS, Limits
 from .methods import HESSIANS, METHODS, MethodResult, Problem
 from .methods.python_function import FunctionProblem
-from .onesided import one_sided
 from .parse import parse_outputs, variables_of
 from .point import PointLike, point_from
-from .reference import Reference
+from .reference import Reference, one_sided
 from .reference import reference as compute_reference
 
 #: the largest derivative, in operations as printed, that the table shows / JSON includes
@@ -136,6 +135,7 @@ class Comparison:
                 {k: {"left": lr[0], "right": lr[1]} for k, lr in self.one_sided.items()}
                 if self.one_sided is not None else None
             ),
+            "noise": self.noise,
         }
 
     # -- text and HTML -------------------------------------------------------------
@@ -293,6 +293,12 @@ class Comparison:
         from .plotting import plot_comparison
 
         return plot_comparison(self, ax=ax)
+
+
+def _same(left: float | None, right: float | None) -> bool:
+    """Whether two one-sided derivatives are the same number (to a few ulp)."""
+    return left is not None and right is not None and (
+        left == right or abs(left - right) <= 4e-16 * max(abs(left), abs(right)))
 
 
 def _side(v: float | None) -> str:
@@ -494,13 +500,13 @@ def compare(
     if kinks and (order != 1 or vector):
         comparison.reference_error = "not differentiable at this point"
         return comparison
-    if kinks and isinstance(problem, FunctionProblem):
-        comparison.reference_error = ("not differentiable at this point (one-sided derivatives "
-                                      "are worked out for expressions only)")
-        return comparison
     if kinks:
-        sides = one_sided(problem.graph, point)
-        if any(left is None or left != right for left, right in sides.values()):
+        try:
+            sides = one_sided(problem)
+        except DiffkitError as err:
+            comparison.reference_error = f"not differentiable at this point? ({err.message})"
+            return comparison
+        if any(left is None or not _same(left, right) for left, right in sides.values()):
             comparison.one_sided = sides
             comparison.reference_error = "not differentiable at this point"
             for r in results:

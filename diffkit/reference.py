@@ -289,6 +289,57 @@ def _differences(problem: Problem, targets: list[Target]) -> tuple[list, list, i
     return low_all, high_all, digits_all
 
 
+# -- one-sided derivatives at a kink ---------------------------------------------------
+#: one-sided slopes: a 4th-order one-sided difference at steps s·10^-e for these e
+ONE_SIDED_EXPONENTS = (20, 30, 40)
+#: the digits two successive one-sided estimates must agree on
+ONE_SIDED_DIGITS = 20
+
+
+def _one_sided_slope(problem: Problem, name: str, direction: int) -> float | None:
+    """The derivative of f along ``name`` from one side (direction +1: the right,
+    −1: the left), or None where it is not a finite number (a jump, an infinite
+    slope, a side outside the domain)."""
+    rule = stencil(1, 4, "forward")
+    x = problem.point[name]
+    magnitude = math.ceil(math.log10(max(abs(x), 1.0)))
+    previous = None
+    for exponent in ONE_SIDED_EXPONENTS:
+        dps = DIGITS + GUARD_DIGITS + exponent + magnitude
+        with mpmath.workdps(dps):
+            h = direction * mpmath.mpf(_scale(x)) * mpmath.mpf(10) ** -exponent
+            base = {k: mpmath.mpf(v) for k, v in problem.point.items()}
+            total, largest = mpmath.mpf(0), mpmath.mpf(0)
+            try:
+                for o, w in zip(rule.offsets, rule.weights, strict=True):
+                    moved = dict(base)
+                    moved[name] = base[name] + o * h
+                    y = _outputs(problem, moved)[0]
+                    largest = max(largest, abs(y))
+                    total += mpmath.mpf(w.numerator) / w.denominator * y
+            except EvaluationError:
+                return None
+            estimate = total / h
+            roundoff = (largest * float(rule.roundoff_factor) * mpmath.mpf(10) ** (-dps + 5)
+                        / abs(h))
+            if abs(estimate) <= roundoff:
+                estimate = mpmath.mpf(0)
+            if previous is not None and _agreement(
+                    [previous[0]], [estimate], floor=previous[1] + roundoff) >= ONE_SIDED_DIGITS:
+                return float(estimate)
+            previous = (estimate, roundoff)
+    return None
+
+
+def one_sided(problem: Problem) -> dict[str, tuple[float | None, float | None]]:
+    """``{name: (left, right)}``: f's one-sided partial derivatives at the point, from
+    high-precision one-sided differences of its values (none of diffkit's rules), each
+    None where it does not exist as a finite number."""
+    with time_budget(problem.limits.method_seconds, "the one-sided derivatives"):
+        return {name: (_one_sided_slope(problem, name, -1), _one_sided_slope(problem, name, +1))
+                for name in problem.variables}
+
+
 # -- choosing a way ---------------------------------------------------------------------
 def _formula_work(problem: Problem, names: list[str]) -> int:
     graph = build_graph(problem.expressions)

@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["diffkit", "diffkit.directional", "diffkit.scaling", "diffkit.trace", "diffkit.noise", "diffkit.sweep", "diffkit.stencils", "diffkit.onesided", "diffkit.parse", "diffkit.graph", "diffkit.evaluate", "diffkit.dual",
+MODULES = ["diffkit", "diffkit.directional", "diffkit.scaling", "diffkit.trace", "diffkit.noise", "diffkit.sweep", "diffkit.stencils", "diffkit.parse", "diffkit.graph", "diffkit.evaluate", "diffkit.dual",
            "diffkit.counting", "diffkit.point", "diffkit.compare", "diffkit.primitives",
            "diffkit.limits", "diffkit.budget", "diffkit.tape", "diffkit.functions",
            "diffkit.autodiff", "diffkit.overloading", "diffkit.arguments", "diffkit.array_primitives",
