@@ -4,8 +4,8 @@ Finite differences and the complex step call f on floats and complex numbers, fo
 mode on Duals, reverse mode on values that record a tape, fd-extended and the
 reference on mpmath numbers; the symbolic method calls f once on SymPy symbols and
 then works on the formula that comes out.  A branch or loop that depends on a value
-cannot become a formula: the symbolic row then says so, and the reference falls back
-to forward mode in 50-digit arithmetic (exact to rounding, on the path f takes here).
+cannot become a formula: the symbolic row then says so, and the reference is then
+high-precision differences of f's values on mpmath numbers.
 
 Each scalar entry of an array argument is a variable of its own (``w[0]``, ``w[1]``…),
 so the comparison reads as for an expression; ``compare`` keeps to small arrays
