@@ -24,12 +24,10 @@ from .backends import NUMPY
 from .budget import time_budget
 from .errors import DiffkitError
 from .evaluate import evaluate, find_kinks, is_finite
-from .graph import build_graph
 from .limits import DEFAULT_LIMITS, Limits
 from .methods import HESSIANS, METHODS, MethodResult, Problem
 from .methods.python_function import FunctionProblem
-from .parse import parse_outputs, variables_of
-from .point import PointLike, point_from
+from .point import PointLike
 from .reference import Reference, one_sided
 from .reference import reference as compute_reference
 
@@ -444,11 +442,10 @@ def compare(
         exprs = problem.expressions if problem.expression is not None else []
         label, vector = problem.name, len(problem.output_values) > 1
     else:
-        exprs = parse_outputs(expression, limits)
-        point = point_from(at, variables_of(exprs))
+        problem = Problem.of_text(expression, at, limits, step=step, accuracy=accuracy,
+                                  order=order)
+        exprs, point = problem.expressions, problem.point
         vector = len(exprs) > 1
-        problem = Problem(exprs[0], build_graph(exprs), point, step, limits, accuracy=accuracy,
-                          order=order, outputs=exprs if vector else None)
         label = expression if isinstance(expression, str) else str(expression)
     if vector and (order != 1 or hessian):
         raise DiffkitError("second derivatives of a vector-valued expression are not supported yet")

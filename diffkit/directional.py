@@ -27,12 +27,10 @@ from .arguments import is_function
 from .dual import Dual, arithmetic
 from .errors import DiffkitError
 from .evaluate import evaluate
-from .graph import build_graph
 from .limits import DEFAULT_LIMITS, Limits
 from .methods.base import Problem
 from .methods.reverse import adjoints
-from .parse import parse_outputs, variables_of
-from .point import PointLike, point_from
+from .point import PointLike
 
 
 @dataclass
@@ -73,10 +71,7 @@ def _counting():
 
 
 def _problem(expression: str | sp.Expr, at: PointLike, limits: Limits) -> Problem:
-    exprs = parse_outputs(expression, limits)
-    point = point_from(at, variables_of(exprs))
-    return Problem(exprs[0], build_graph(exprs), point, limits=limits,
-                   outputs=exprs if len(exprs) > 1 else None)
+    return Problem.of_text(expression, at, limits)
 
 
 def _vector(given: Mapping[str, float] | Sequence[float], names: list[str], what: str) -> list[float]:

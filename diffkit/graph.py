@@ -289,12 +289,15 @@ def _clip(expr: sp.Basic, n: int = 60) -> str:
     return s if len(s) <= n else s[: n - 3] + "..."
 
 
-def build_graph(exprs: sp.Expr | Sequence[sp.Expr], *, cse: bool = False) -> Graph:
+def build_graph(exprs: sp.Expr | Sequence[sp.Expr], *, cse: bool = False,
+                guards: Sequence[sp.Expr] = ()) -> Graph:
     """Build one graph for one expression or several (their shared parts once).
 
     Identical subexpressions always become one node.  ``cse=True`` first runs
     ``sympy.cse``, which also shares parts of n-ary sums and products (``x*y`` in
-    ``x*y*z`` and ``x*y*w``); its replacements become ordinary nodes.
+    ``x*y*z`` and ``x*y*w``); its replacements become ordinary nodes.  ``guards`` are
+    evaluated with f but are not outputs: subexpressions as the user wrote them,
+    whose domain checks must hold wherever f is evaluated (see ``parse.Parsed``).
     """
     many = isinstance(exprs, Sequence) and not isinstance(exprs, sp.Basic)
     items = [_as_sympy(e) for e in (list(exprs) if many else [exprs])]
@@ -304,13 +307,14 @@ def build_graph(exprs: sp.Expr | Sequence[sp.Expr], *, cse: bool = False) -> Gra
         for symbol, value in replacements:
             builder.memo[symbol] = builder.build(value)
     outputs = [builder.build(e) for e in items]
-    return _pruned(builder.nodes, outputs)
+    kept = [builder.build(g) for g in guards]
+    return _pruned(builder.nodes, outputs, kept)
 
 
-def _pruned(nodes: list[Node], outputs: list[int]) -> Graph:
-    """Drop nodes no output needs (constants folded away), keeping the order."""
+def _pruned(nodes: list[Node], outputs: list[int], guards: Sequence[int] = ()) -> Graph:
+    """Drop nodes no output or guard needs (constants folded away), keeping the order."""
     needed = [False] * len(nodes)
-    for o in outputs:
+    for o in [*outputs, *guards]:
         needed[o] = True
     for i in range(len(nodes) - 1, -1, -1):
         if needed[i]:

@@ -88,6 +88,10 @@ FUNCTIONS: dict[str, _Function] = {
     "Min": _Function(sp.Min, min, 2, None),
 }
 
+#: functions whose domain is not the whole real line: the call as written is kept as a
+#: guard where SymPy rewrites it away (``exp(log(x))`` is ``x``, but not at x = -1)
+_GUARDED = {"log", "sqrt", "asin", "acos", "acosh", "atanh"}
+
 _CONSTANTS = {"pi": (sp.pi, math.pi), "e": (sp.E, math.e), "E": (sp.E, math.e)}
 _RESERVED = {
     "I": "complex numbers are not supported",
@@ -439,6 +443,10 @@ class _Builder:
         self.columns = columns
         self.count = 0
         self.symbols: dict[str, sp.Symbol] = {}
+        #: subexpressions as written whose domain SymPy's evaluation may remove
+        #: (``sqrt(x)*sqrt(x)`` becomes ``x``): unevaluated, one per division, power
+        #: and domain-restricted call on a variable
+        self.guards: list[sp.Expr] = []
 
     def col(self, node: ast.AST) -> int | None:
         offset = getattr(node, "col_offset", None)
@@ -612,6 +620,8 @@ class _Builder:
         if op is ast.Div:
             if r == 0:
                 self.fail("division by zero", node.right)
+            if right.shadow is None:
+                self.guards.append(sp.Pow(r, -1, evaluate=False))
             r = sp.Pow(r, -1)
         factors.append(r)
         return self.check_exact(_Built(factors=factors, shadow=shadow), node)
@@ -638,6 +648,8 @@ class _Builder:
                         f"{self.limits.max_const_bits}",
                         node,
                     )
+        if base.shadow is None and not (e.is_Integer and e >= 0):
+            self.guards.append(sp.Pow(b, e, evaluate=False))
         return self.check_exact(_Built(expr=sp.Pow(b, e), shadow=shadow), node)
 
     def call(self, node: ast.Call, args: list[_Built]) -> _Built:
@@ -655,6 +667,8 @@ class _Builder:
             if b.shadow is not None and (b.shadow <= 0 or b.shadow == 1):
                 self.fail("the base of a logarithm must be positive and not 1", node)
         expr = spec.build(*[a.sympy() for a in args])
+        if name in _GUARDED and args[0].shadow is None:
+            self.guards.append(spec.build(args[0].sympy(), evaluate=False))
         return self.check_exact(_Built(expr=expr, shadow=shadow), node)
 
     def check_exact(self, built: _Built, node: ast.AST) -> _Built:
@@ -732,6 +746,35 @@ def parse(text: str | sp.Expr, limits: Limits = DEFAULT_LIMITS) -> sp.Expr:
     return _parse_text(text, limits, vector=False)[0]
 
 
+@dataclass(frozen=True)
+class Parsed:
+    """f as the user wrote it: its components, and the subexpressions with a restricted
+    domain that SymPy's automatic evaluation rewrote away (``sqrt(x)*sqrt(x)`` is
+    ``x`` to SymPy, but undefined at -1).  ``build_graph(outputs, guards=guards)``
+    evaluates the guards with f, so f stays undefined wherever what was written is."""
+
+    outputs: list[sp.Expr]
+    guards: list[sp.Expr]
+
+    @property
+    def variables(self) -> list[str]:
+        """Every variable written, also one that SymPy's evaluation cancelled."""
+        return variables_of(self.outputs + self.guards)
+
+
+def parse_function(text: Any, limits: Limits = DEFAULT_LIMITS) -> Parsed:
+    """``parse_outputs`` with the domain guards of what was written (none for SymPy
+    input: SymPy has already evaluated it)."""
+    if not isinstance(text, str):
+        return Parsed(parse_outputs(text, limits), [])
+    exprs, guards = _parse_text(text, limits, vector=True, with_guards=True)
+    present: set[sp.Basic] = set()
+    for e in exprs:
+        present.update(sp.preorder_traversal(e))
+    kept = list(dict.fromkeys(g for g in guards if g not in present))
+    return Parsed(exprs, kept)
+
+
 def parse_outputs(text: Any, limits: Limits = DEFAULT_LIMITS) -> list[sp.Expr]:
     """Like ``parse``, but a comma-separated list (``"log(x1*x2)*sin(x2), x1**2"``), or
     a SymPy Matrix, list or tuple, gives a vector-valued function: one expression per
@@ -747,7 +790,7 @@ def parse_outputs(text: Any, limits: Limits = DEFAULT_LIMITS) -> list[sp.Expr]:
     return _parse_text(text, limits, vector=True)
 
 
-def _parse_text(text: Any, limits: Limits, vector: bool) -> list[sp.Expr]:
+def _parse_text(text: Any, limits: Limits, vector: bool, with_guards: bool = False) -> Any:
     if not isinstance(text, str):
         raise ParseError(
             f"expected expression text or a SymPy expression, got {type(text).__name__}"
@@ -789,7 +832,7 @@ def _parse_text(text: Any, limits: Limits, vector: bool) -> list[sp.Expr]:
             raise ParseError("the expression divides by zero or is not finite")
         if expr.has(sp.I):
             raise ParseError("the expression is not real (complex numbers are not supported)")
-    return exprs
+    return (exprs, builder.guards) if with_guards else exprs
 
 
 def variables_of(expr: sp.Expr | list[sp.Expr]) -> list[str]:

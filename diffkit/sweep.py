@@ -33,13 +33,11 @@ from .backends import NUMPY
 from .budget import time_budget
 from .errors import DiffkitError
 from .evaluate import evaluate, find_kinks
-from .graph import build_graph
 from .limits import DEFAULT_LIMITS, Limits
 from .methods.base import Problem
 from .methods.finite_difference import EPS, default_step
 from .methods.python_function import FunctionProblem
-from .parse import parse, variables_of
-from .point import PointLike, choose_variable, point_from
+from .point import PointLike, choose_variable
 from .primitives import PRIMITIVES
 from .reference import derivative_at
 from .stencils import Stencil, stencil
@@ -308,8 +306,7 @@ def _estimate(f, x: float, hs: np.ndarray, rule: Stencil | None, order: int,
 def _problem(expression: Any, at: Any, limits: Limits) -> Problem:
     if is_function(expression):
         return FunctionProblem.of(expression, at, limits=limits)
-    expr = parse(expression, limits)
-    return Problem(expr, build_graph(expr), point_from(at, variables_of(expr)), limits=limits)
+    return Problem.of_text(expression, at, limits)
 
 
 def _models(problem, wrt, order, value, exact, available, chosen, limits):

@@ -27,7 +27,7 @@ from .errors import DiffkitError
 from .evaluate import evaluate
 from .graph import Graph, build_graph, format_operation
 from .limits import DEFAULT_LIMITS, Limits
-from .parse import parse, variables_of
+from .parse import parse_function
 from .point import PointLike, choose_variable, point_from
 from .primitives import MINUS_ONE, ONE, PRIMITIVES, ZERO
 
@@ -253,9 +253,11 @@ def _recorded(expression: Any, at: Any, limits: Limits):
         tape, _, out = record_run(expression, args)
         graph, values = tape.graph_and_values([out])
         return graph, values, args.flat_point(), args.names, args.label(expression)
-    expr = parse(expression, limits)
-    variables = variables_of(expr)
-    graph = build_graph(expr)
+    parsed = parse_function(expression, limits)
+    if len(parsed.outputs) > 1:
+        raise DiffkitError("a trace follows a scalar f; this f returns several values")
+    variables = parsed.variables
+    graph = build_graph(parsed.outputs, guards=parsed.guards)
     if at is None:
         return graph, None, None, variables, str(expression)
     point = point_from(at, variables)

@@ -14,6 +14,8 @@ from diffkit.budget import time_budget
 from diffkit.counting import CountingBackend, OpCounter
 from diffkit.graph import Graph, build_graph
 from diffkit.limits import DEFAULT_LIMITS, Limits
+from diffkit.parse import parse_function
+from diffkit.point import PointLike, point_from
 
 #: sympy.cse is skipped above this many graph ops (it can take minutes on swollen
 #: derivatives, see ../shared/notes/anchors-symbolic-and-parsing.md §1.5)
@@ -90,6 +92,17 @@ class Problem:
     accuracy: int | None = None  # accuracy order of the difference rules (None: textbook)
     order: int = 1  # the derivative: 1 (gradient) or 2 (pure second partials)
     outputs: list[sp.Expr] | None = None  # a vector-valued f: its components (graph outputs)
+
+    @classmethod
+    def of_text(cls, expression: Any, at: PointLike, limits: Limits = DEFAULT_LIMITS,
+                **fields: Any) -> Problem:
+        """f from expression text (or SymPy) at ``at``: its graph keeps the domain of
+        every subexpression as written (``parse.Parsed``), a comma list is a vector f."""
+        parsed = parse_function(expression, limits)
+        exprs = parsed.outputs
+        return cls(exprs[0], build_graph(exprs, guards=parsed.guards),
+                   point_from(at, parsed.variables), limits=limits,
+                   outputs=exprs if len(exprs) > 1 else None, **fields)
 
     @property
     def expressions(self) -> list[sp.Expr]:
