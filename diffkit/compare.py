@@ -107,7 +107,7 @@ class Comparison:
 
     # -- the JSON contract ---------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        return {
+        return fmt.strict({
             "expression": self.expression,
             "variables": self.variables,
             "point": dict(self.point),
@@ -134,7 +134,7 @@ class Comparison:
                 if self.one_sided is not None else None
             ),
             "noise": self.noise,
-        }
+        })
 
     # -- text and HTML -------------------------------------------------------------
     def summary_lines(self) -> list[str]:

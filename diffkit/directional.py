@@ -27,6 +27,7 @@ from .arguments import is_function
 from .dual import Dual, arithmetic
 from .errors import DiffkitError
 from .evaluate import evaluate
+from .formatting import strict
 from .limits import DEFAULT_LIMITS, Limits
 from .methods.base import Problem
 from .methods.reverse import adjoints
@@ -47,7 +48,7 @@ class Directional:
         result = self.result
         if isinstance(result, np.ndarray):
             result = result.tolist()
-        return {"result": result, "value": self.value, "ops": self.ops, "passes": self.passes}
+        return strict({"result": result, "value": self.value, "ops": self.ops, "passes": self.passes})
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         """The result as an array: ``np.allclose(vjp(...), expected)`` works."""

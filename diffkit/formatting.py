@@ -3,6 +3,55 @@
 from __future__ import annotations
 
 import math
+from typing import Any
+
+
+def _kind(v: Any) -> str | None:
+    """"inf", "-inf" or "nan" for a non-finite float, else None."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    return None
+
+
+def strict(data: Any) -> Any:
+    """``data`` (dicts, lists, numbers) made valid strict JSON (RFC 8259): every
+    non-finite number becomes ``null`` and its kind is stated beside it, as
+    ``"<key>_kind": "inf"`` for a dict entry, or ``"<key>_kinds": [null, "nan", …]``
+    for the entries of a list (nested lists: the same shape).
+
+    >>> strict({"value": float("inf"), "steps": [1.0, float("nan")]})
+    {'value': None, 'steps': [1.0, None], 'value_kind': 'inf', 'steps_kinds': [None, 'nan']}
+    """
+    if isinstance(data, dict):
+        out: dict[Any, Any] = {}
+        kinds: dict[str, Any] = {}
+        for key, value in data.items():
+            kind = _kind(value)
+            if kind is not None:
+                out[key] = None
+                kinds[f"{key}_kind"] = kind
+            elif isinstance(value, list | tuple):
+                out[key] = strict(value)
+                if _has_non_finite(value):
+                    kinds[f"{key}_kinds"] = _kinds_of(value)
+            else:
+                out[key] = strict(value)
+        out.update(kinds)
+        return out
+    if isinstance(data, list | tuple):
+        return [None if _kind(v) else strict(v) for v in data]
+    if hasattr(data, "item") and not isinstance(data, str):  # a numpy scalar
+        return strict(data.item())
+    return data
+
+
+def _has_non_finite(values: Any) -> bool:
+    return any(_kind(v) is not None or (isinstance(v, list | tuple) and _has_non_finite(v))
+               for v in values)
+
+
+def _kinds_of(values: Any) -> list[Any]:
+    return [_kinds_of(v) if isinstance(v, list | tuple) else _kind(v) for v in values]
 
 
 def number(v: float | None) -> str:

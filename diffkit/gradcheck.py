@@ -74,7 +74,7 @@ class GradientCheck:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        return fmt.strict({
             "ok": self.ok, "worst": self.worst, "failed": self.failed, "rtol": self.rtol,
             "method_errors": self.method_errors, "notes": list(self.notes),
             "components": [
@@ -86,7 +86,7 @@ class GradientCheck:
                                               self.richardson, self.richardson_estimate,
                                               self.errors, strict=True)
             ],
-        }
+        })
 
     def rows(self, limit: int = 20) -> list[dict[str, str]]:
         """The table's cells: failed components first, then the largest errors."""

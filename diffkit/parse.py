@@ -832,7 +832,21 @@ def _parse_text(text: Any, limits: Limits, vector: bool, with_guards: bool = Fal
             raise ParseError("the expression divides by zero or is not finite")
         if expr.has(sp.I):
             raise ParseError("the expression is not real (complex numbers are not supported)")
+        _check_folded_constants(expr)
     return (exprs, builder.guards) if with_guards else exprs
+
+
+def _check_folded_constants(expr: sp.Expr) -> None:
+    """SymPy folds constants exactly (``x*1e200*1e200`` becomes ``1e400*x``): each one
+    must still be a double, or f in float64 would not be the f that was written."""
+    for number in expr.atoms(sp.Number):
+        value = float(number)
+        if math.isinf(value):
+            raise ParseError(f"the constant {_clip(str(number), 30)} (folded from the "
+                             "expression) overflows double precision")
+        if value == 0 and number != 0:
+            raise ParseError(f"the constant {_clip(str(number), 30)} (folded from the "
+                             "expression) underflows double precision to 0")
 
 
 def variables_of(expr: sp.Expr | list[sp.Expr]) -> list[str]:

@@ -86,9 +86,9 @@ class ScalingReport:
     hessian: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"family": self.family, "n_means": FAMILIES[self.family][1],
+        return fmt.strict({"family": self.family, "n_means": FAMILIES[self.family][1],
                 "derivative": "hessian" if self.hessian else "gradient",
-                "rows": [dict(r) for r in self.rows]}
+                "rows": [dict(r) for r in self.rows]})
 
     def __str__(self) -> str:
         head = f"{self.family}: ops per method as n ({FAMILIES[self.family][1]}) grows"

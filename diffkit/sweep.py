@@ -86,7 +86,7 @@ class Sweep:
 
     def to_dict(self) -> dict[str, Any]:
         def clean(values: np.ndarray) -> list[float | None]:
-            return [None if not np.isfinite(v) or v == 0 else float(v) for v in values]
+            return fmt.strict([None if not np.isfinite(v) or v == 0 else float(v) for v in values])
 
         return {
             "expression": self.expression,

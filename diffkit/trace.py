@@ -64,11 +64,11 @@ class Trace:
     value: float = float("nan")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"expression": self.expression, "point": dict(self.point), "mode": self.mode,
+        return fmt.strict({"expression": self.expression, "point": dict(self.point), "mode": self.mode,
                 "wrt": self.wrt, "value": self.value, "gradient": dict(self.gradient),
                 "primal": [r.to_dict() for r in self.primal],
                 ("tangent" if self.mode == "forward" else "adjoint"):
-                    [r.to_dict() for r in self.derivative_rows]}
+                    [r.to_dict() for r in self.derivative_rows]})
 
     def __str__(self) -> str:
         dot = "̇" if self.mode == "forward" else "̄"

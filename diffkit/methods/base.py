@@ -12,6 +12,7 @@ import sympy as sp
 from diffkit.backends import NUMPY
 from diffkit.budget import time_budget
 from diffkit.counting import CountingBackend, OpCounter
+from diffkit.formatting import strict
 from diffkit.graph import Graph, build_graph
 from diffkit.limits import DEFAULT_LIMITS, Limits
 from diffkit.parse import parse_function
@@ -261,7 +262,7 @@ class MethodResult:
                                             for r in matrix]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        return strict({
             "method": self.method,
             "derivative": self.derivative,
             "jacobian": self.jacobian,
@@ -277,4 +278,4 @@ class MethodResult:
             "step": self.step,
             "error_estimate": self.error_estimate,
             **self.extra,
-        }
+        })
