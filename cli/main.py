@@ -4,7 +4,11 @@ becomes exactly one ``Error: ...`` line on stderr and exit code 2."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import stat
 import sys
+import traceback
 
 import click
 
@@ -14,7 +18,7 @@ from diffkit.methods import METHODS
 
 from . import render
 
-EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 class InputError(click.ClickException):
@@ -62,13 +66,21 @@ def read_expression(argument: str) -> str:
         return argument
     limit = DEFAULT_LIMITS.max_length
     if argument == "-":
-        source, where = sys.stdin, "standard input"
-        text = source.read(limit + 1)
+        where = "standard input"
+        if sys.stdin is None:
+            raise InputError("standard input is closed; nothing to read the expression from")
+        try:
+            text = sys.stdin.read(limit + 1)
+        except (OSError, UnicodeDecodeError) as err:
+            raise InputError(f"cannot read standard input: {err}") from None
     else:
         path = argument[1:]
         where = path
         if not path:
             raise InputError("'@' needs a file name, as in @expr.txt")
+        if os.path.exists(path) and not os.path.isdir(path) and not stat.S_ISREG(os.stat(path).st_mode):
+            raise InputError(f"cannot read {path}: not a regular file (a FIFO or a device "
+                             "could block or never end); use - to read standard input")
         try:
             with open(path, encoding="utf-8") as handle:
                 text = handle.read(limit + 1)
@@ -323,29 +335,57 @@ def scaling(family: str, sizes: tuple[int, ...], methods: tuple[str, ...], budge
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``diffkit`` console script and ``python -m diffkit``."""
+    """Entry point of the ``diffkit`` console script and ``python -m diffkit``.
+
+    Exit codes hold under every stream condition: a reader that closes the pipe early
+    (``| head``) ends the output quietly (0); a closed or full standard output is one
+    ``Error:`` line (2); Ctrl-C is one line and 130.
+    """
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
+        if sys.stdout is None:
+            raise InputError("standard output is closed; nowhere to print the result")
         code = cli.main(args, prog_name="diffkit", standalone_mode=False)
+        sys.stdout.flush()
     except click.exceptions.Exit as done:
         code = done.exit_code
     except click.exceptions.Abort:
-        click.echo("Error: aborted", err=True)
+        _error("aborted")
         code = EXIT_INPUT
     except click.ClickException as err:
         # click's own usage errors (a bad option, a missing argument) and ours: one line
-        click.echo(f"Error: {err.format_message()}", err=True)
+        _error(err.format_message())
+        code = EXIT_INPUT
+    except KeyboardInterrupt:
+        _error("interrupted")
+        code = EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (| head): stop quietly, as Unix tools do
+        _silence_stdout()
+        code = EXIT_OK
+    except OSError as err:  # writing the output failed (a full disk, a closed stream)
+        _silence_stdout()
+        _error(f"cannot write the output: {err.strerror or err}")
         code = EXIT_INPUT
     except Exception as err:  # noqa: BLE001  (an internal error: one line, or --debug)
         if debug:
-            import traceback
-
             traceback.print_exc()
-        click.echo(
-            f"Error: internal error ({type(err).__name__}: {err}); please report it "
-            "with the command you ran (add --debug for the traceback)",
-            err=True,
-        )
+        _error(f"internal error ({type(err).__name__}: {err}); please report it "
+               "with the command you ran (add --debug for the traceback)")
         code = EXIT_INTERNAL
     sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+def _error(message: str) -> None:
+    """One ``Error:`` line on stderr: user text in it is escaped, so it stays one line
+    and cannot send control sequences to the terminal."""
+    if sys.stderr is not None:
+        with contextlib.suppress(OSError):
+            print(f"Error: {render.terminal_safe(message)}", file=sys.stderr, flush=True)
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so the interpreter's last flush cannot fail."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())

@@ -5,6 +5,24 @@ from __future__ import annotations
 from diffkit import Comparison
 
 
+def terminal_safe(text: str) -> str:
+    """``text`` with control characters escaped (ESC as ``\\x1b``, a newline as
+    ``\\n``): what a user typed is echoed as one line and never drives the terminal."""
+    out = []
+    for ch in str(text):
+        if ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ord(ch) < 32 or 127 <= ord(ch) < 160 or ch in "\u2028\u2029\u202e\u202d":
+            out.append(f"\\x{ord(ch):02x}" if ord(ch) < 256 else f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def to_json(result) -> str:
     """Any result with ``to_dict()`` (Comparison, Sweep, Trace) as JSON."""
     import json
