@@ -175,8 +175,15 @@ def _value(v: Any, name: str) -> Any:
         return v
     if isinstance(v, bool):
         raise PointError(f"{v!r} is not a number for {name}")
+    if v is None:
+        raise PointError(f"no value for {name}: give a number or an array of numbers")
+    if np.iscomplexobj(v):
+        raise PointError(f"the value for {name} is complex; diffkit differentiates at real "
+                         "points")
     try:
         array = np.asarray(v, dtype=float)
+    except OverflowError:
+        raise PointError(f"the value for {name} is too large for a double") from None
     except (TypeError, ValueError):
         raise PointError(f"the value for {name} is not a number or an array of numbers") from None
     if array.size == 0:
@@ -192,8 +199,11 @@ def call_user(fn: Callable[..., Any], arguments: Arguments, values: list[Any]) -
     try:
         with np.errstate(all="ignore"):
             return arguments.call(fn, values)
-    except (DiffkitError, RecursionError):
+    except DiffkitError:
         raise
+    except RecursionError as err:  # f's own recursion: its fault, in one line
+        raise EvaluationError("f raised RecursionError: maximum recursion depth exceeded "
+                              "(does f call itself without end?)") from err
     except Exception as err:
         raise EvaluationError(f"f raised {type(err).__name__}: {err}") from err
 

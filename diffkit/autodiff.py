@@ -109,8 +109,8 @@ def _seed(value: Any, cotangent: Any) -> Any:
 def derivative(f: Function, at: Any, order: int = 1) -> Any:
     """dᵏf/dxᵏ of a function of one number, by forward mode on nested dual numbers
     (x + ε₁ + … + εₖ).  f may return an array: its entries' derivatives."""
-    if not 1 <= order <= 4:
-        raise DiffkitError("order must be 1, 2, 3 or 4")
+    if isinstance(order, bool) or not isinstance(order, int) or not 1 <= order <= 4:
+        raise DiffkitError(f"order must be 1, 2, 3 or 4, not {order!r}")
     if not is_function(f):
         return _expression_rows(f, at, "derivative", order=order)
     args = Arguments.of(f, at)

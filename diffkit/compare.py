@@ -421,17 +421,20 @@ def compare(
     """
     chosen = method_ids(methods)
     if step is not None and step != "auto" and not (
-        isinstance(step, int | float) and np.isfinite(step) and step > 0
+        isinstance(step, int | float) and not isinstance(step, bool)
+        and np.isfinite(step) and step > 0
     ):
         raise DiffkitError(f"the step must be a positive finite number or 'auto', not {step!r}")
     if noise is not None and noise != "auto" and not (
-        isinstance(noise, int | float) and np.isfinite(noise) and 0 <= noise < 1
+        isinstance(noise, int | float) and not isinstance(noise, bool)
+        and np.isfinite(noise) and 0 <= noise < 1
     ):
         raise DiffkitError(f"the noise level must be a number in [0, 1) or 'auto', not {noise!r}")
-    if accuracy is not None and not (isinstance(accuracy, int) and 1 <= accuracy <= 12):
+    if accuracy is not None and not (isinstance(accuracy, int) and not isinstance(accuracy, bool)
+                                     and 1 <= accuracy <= 12):
         raise DiffkitError(f"the accuracy order must be a whole number from 1 to 12, not {accuracy!r}")
     step = float(step) if isinstance(step, int) else step
-    if order not in (1, 2, 3, 4):
+    if isinstance(order, bool) or not isinstance(order, int) or order not in (1, 2, 3, 4):
         raise DiffkitError(f"the derivative order must be 1, 2, 3 or 4, not {order!r}")
     if hessian and order != 1:
         raise DiffkitError("--hessian gives all second derivatives; leave --order at 1")

@@ -49,3 +49,8 @@ class BudgetExceeded(DiffkitError):
 
 class UnsupportedError(DiffkitError):
     """A SymPy expression uses something diffkit has no primitive for."""
+
+
+class StencilError(DiffkitError, ValueError):
+    """A finite-difference stencil that cannot be built (a negative order, too few
+    points, an order beyond ``MAX_STENCIL_POINTS``)."""

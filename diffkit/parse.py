@@ -730,7 +730,9 @@ def _from_sympy(expr: sp.Basic) -> sp.Expr:
         for s in expr.free_symbols
         if isinstance(s, sp.Symbol) and not s.is_real
     }
-    return expr.xreplace(swap) if swap else expr
+    expr = expr.xreplace(swap) if swap else expr
+    _check_folded_constants(expr)
+    return expr
 
 
 def parse(text: str | sp.Expr, limits: Limits = DEFAULT_LIMITS) -> sp.Expr:
@@ -840,8 +842,15 @@ def _check_folded_constants(expr: sp.Expr) -> None:
     """SymPy folds constants exactly (``x*1e200*1e200`` becomes ``1e400*x``): each one
     must still be a double, or f in float64 would not be the f that was written."""
     for number in expr.atoms(sp.Number):
-        value = float(number)
-        if math.isinf(value):
+        if number.is_Rational and max(int(number.p).bit_length(),
+                                      int(number.q).bit_length()) > 4096:
+            raise ParseError(f"an exact constant of about {int(int(number.p).bit_length() * 0.30103):,}"
+                             " digits is too large (the limit is 4,096 bits)")
+        try:
+            value = float(number)
+        except OverflowError:
+            value = math.inf
+        if not math.isfinite(value) and number.is_finite:
             raise ParseError(f"the constant {_clip(str(number), 30)} (folded from the "
                              "expression) overflows double precision")
         if value == 0 and number != 0:

@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .errors import PointError
+from .errors import DiffkitError, PointError
+from .parse import parse
+
+#: a plain decimal number in ASCII (the expression's own character rules)
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
 
 PointLike = float | int | str | Mapping[str, Any] | Iterable[str]
 
@@ -23,18 +28,17 @@ def _number(text: Any, name: str | None) -> float:
     where = f" for {name}" if name else ""
     if isinstance(text, bool):
         raise PointError(f"{text!r} is not a number{where}")
+    if hasattr(text, "shape") and getattr(text, "shape", None) == ():
+        text = text.item()  # a numpy scalar or a 0-d array
     if isinstance(text, numbers.Real):
-        value = float(text)
-    else:
-        s = str(text).strip()
         try:
-            value = float(s)
-        except ValueError:
-            raise PointError(
-                f"'{s[:40]}' is not a number{where}; write a value such as 2, -0.5 or 1e-3"
-            ) from None
-        if math.isinf(value) and not any(w in s.lower() for w in ("inf",)):
-            raise PointError(f"{s[:40]}{where} is too large for a double")
+            value = float(text)
+        except OverflowError:
+            raise PointError(f"{str(text)[:40]}{where} is too large for a double") from None
+    elif isinstance(text, numbers.Complex):
+        raise PointError(f"{text!r}{where} is complex; diffkit differentiates at real points")
+    else:
+        value = _from_text(str(text).strip(), where)
     if math.isnan(value):
         raise PointError(f"nan is not a point{where}: give a finite number")
     if math.isinf(value):
@@ -42,7 +46,41 @@ def _number(text: Any, name: str | None) -> float:
     return value
 
 
+def _from_text(s: str, where: str) -> float:
+    """A number as text: a decimal in ASCII digits, or a constant expression the safe
+    parser accepts (``pi``, ``2*pi``, ``e``, ``1/3``); never one that overflows or
+    underflows to 0."""
+    if _DECIMAL.match(s):
+        value = float(s)
+        if math.isinf(value):
+            raise PointError(f"{s[:40]}{where} is too large for a double")
+        if value == 0 and any(c in "123456789" for c in s.lower().split("e")[0]):
+            raise PointError(f"{s[:40]}{where} underflows double precision to 0")
+        return value
+    try:
+        expr = parse(s)
+    except DiffkitError as err:
+        raise PointError(f"'{s[:40]}' is not a number{where}: {err.message}; write a value "
+                         "such as 2, -0.5, 1e-3 or pi/4") from None
+    if expr.free_symbols or not expr.is_real:
+        raise PointError(f"'{s[:40]}' is not a number{where}; write a value such as 2, -0.5, "
+                         "1e-3 or pi/4")
+    value = float(expr)
+    if not math.isfinite(value) or (value == 0 and expr != 0):
+        raise PointError(f"{s[:40]}{where} is not a double (too large or too small)")
+    return value
+
+
 def _pairs(at: Any) -> list[tuple[str | None, Any]]:
+    if at is None:
+        raise PointError("no point given; write --at x=2 (or at=2 in Python)")
+    if hasattr(at, "shape") and getattr(at, "shape", None) == ():
+        return [(None, at)]
+    if isinstance(at, numbers.Number) and not isinstance(at, numbers.Real):
+        raise PointError(f"{at!r} is complex; diffkit differentiates at real points")
+    if not isinstance(at, str | Mapping | Iterable) and not isinstance(at, numbers.Real):
+        raise PointError(f"at must be a number, a mapping or text like 'x=2', "
+                         f"not {type(at).__name__}")
     if isinstance(at, Mapping):
         return [(str(k), v) for k, v in at.items()]
     if isinstance(at, numbers.Real) and not isinstance(at, str):

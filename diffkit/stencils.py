@@ -25,14 +25,23 @@ from dataclasses import dataclass
 from fractions import Fraction
 from math import factorial
 
+from .errors import StencilError
+
+#: the most points a stencil may have: Fornberg's recurrence in exact rationals costs
+#: O(points² · order) with growing fractions (``stencil(1, 10**6)`` would never return)
+MAX_STENCIL_POINTS = 64
+
 
 def fornberg_weights(derivative: int, offsets: Sequence[int | Fraction], at: Fraction = Fraction(0)) -> list[Fraction]:
     """Weights wᵢ with f^(derivative)(at) ≈ Σ wᵢ f(offsetsᵢ), exact rationals."""
-    if derivative < 0:
-        raise ValueError("the derivative order must be >= 0")
+    if isinstance(derivative, bool) or not isinstance(derivative, int) or derivative < 0:
+        raise StencilError(f"the derivative order must be a whole number >= 0, not {derivative!r}")
     n = len(offsets)
+    if n > MAX_STENCIL_POINTS:
+        raise StencilError(f"a stencil of {n:,} points; the limit is {MAX_STENCIL_POINTS} "
+                           "(MAX_STENCIL_POINTS)")
     if n <= derivative:
-        raise ValueError(f"a derivative of order {derivative} needs more than {n} points")
+        raise StencilError(f"a derivative of order {derivative} needs more than {n} points")
     x = [Fraction(o) for o in offsets]
     m = derivative
     # c[k][j]: weight of point j for the k-th derivative, using the points seen so far
@@ -106,11 +115,19 @@ def stencil(derivative: int, accuracy: int = 2, kind: str = "central") -> Stenci
     ``kind`` is ``central`` (symmetric offsets; the accuracy must be even),
     ``forward`` (offsets 0, 1, 2, ...) or ``backward`` (0, −1, −2, ...).
     """
+    for what, v in (("derivative order", derivative), ("accuracy order", accuracy)):
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise StencilError(f"the {what} must be a whole number, not {v!r}")
+    if derivative < 0:
+        raise StencilError(f"the derivative order must be >= 0, not {derivative}")
     if accuracy < 1:
-        raise ValueError("the accuracy order must be >= 1")
+        raise StencilError("the accuracy order must be >= 1")
+    if derivative + accuracy > MAX_STENCIL_POINTS:
+        raise StencilError(f"derivative {derivative} at accuracy {accuracy} needs more than "
+                           f"{MAX_STENCIL_POINTS} points (MAX_STENCIL_POINTS)")
     if kind == "central":
         if accuracy % 2:
-            raise ValueError("central stencils have an even accuracy order (2, 4, 6, ...)")
+            raise StencilError("central stencils have an even accuracy order (2, 4, 6, ...)")
         half = (derivative + 1) // 2 - 1 + accuracy // 2
         offsets = list(range(-half, half + 1))
     elif kind == "forward":
@@ -118,5 +135,5 @@ def stencil(derivative: int, accuracy: int = 2, kind: str = "central") -> Stenci
     elif kind == "backward":
         offsets = list(range(-(derivative + accuracy) + 1, 1))
     else:
-        raise ValueError(f"unknown stencil kind {kind!r}: central, forward or backward")
+        raise StencilError(f"unknown stencil kind {kind!r}: central, forward or backward")
     return stencil_on(derivative, offsets)
