@@ -100,6 +100,27 @@ def read_expression(argument: str) -> str:
     return text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
 
 
+#: the picture formats --plot writes, by file extension
+PLOT_FORMATS = ("png", "svg", "pdf")
+
+
+def save_figure(draw, path: str) -> None:
+    """Write the figure ``draw()`` returns to exactly ``path``, in the format its
+    extension names; anything else is one ``Error:`` line (exit 2)."""
+    if not path:
+        raise InputError("--plot needs a file name, such as sweep.png")
+    extension = os.path.splitext(path)[1].lower().lstrip(".")
+    if extension not in PLOT_FORMATS:
+        raise InputError(f"--plot {path}: the file name must end in "
+                         f"{', '.join('.' + f for f in PLOT_FORMATS)} (the format comes from it)")
+    figure = draw()
+    try:
+        with open(path, "wb") as handle:
+            figure.savefig(handle, format=extension, dpi=130)
+    except (OSError, ValueError) as err:
+        raise InputError(f"cannot write {path}: {getattr(err, 'strerror', None) or err}") from None
+
+
 @cli.command(context_settings={"ignore_unknown_options": True})
 @click.argument("expression")
 @click.option("--at", "at", multiple=True, metavar="NAME=VALUE",
@@ -203,12 +224,8 @@ def sweep(expression: str, at: tuple[str, ...], wrt: str | None, order: int,
                                order=order, wrt=wrt)
     except DiffkitError as err:
         raise InputError(err.message) from None
-    if plot_path:
-        figure = result.plot()
-        try:
-            figure.savefig(plot_path, dpi=130)
-        except (OSError, ValueError) as err:
-            raise InputError(f"cannot write {plot_path}: {err}") from None
+    if plot_path is not None:
+        save_figure(result.plot, plot_path)
     if output_format == "json":
         click.echo(render.to_json(result), nl=False)
     elif output_format == "csv":
@@ -292,11 +309,11 @@ def graph(expression: str, output: str | None, png: str | None) -> None:
 @cli.command()
 @click.option("--family", required=True, metavar="NAME",
               help="sum-of-squares, rosenbrock, logistic, product or dense-layer.")
-@click.option("--n", "sizes", multiple=True, type=click.IntRange(1, 100_000), required=True,
+@click.option("--n", "sizes", multiple=True, type=click.IntRange(1, None), required=True,
               help="A size to run (repeatable): variables, nesting depth or factors.")
 @click.option("--method", "methods", multiple=True, type=click.Choice(list(METHODS)),
               help="Only these methods (repeatable).  [default: all]")
-@click.option("--budget", type=click.FloatRange(min=0.01), default=30.0, show_default=True,
+@click.option("--budget", type=click.FloatRange(min=0.01, max=3600), default=30.0, show_default=True,
               help="Seconds a method may take at one size; one projected to take longer is "
                    "skipped there.")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False, writable=True), default=None,
@@ -323,11 +340,8 @@ def scaling(family: str, sizes: tuple[int, ...], methods: tuple[str, ...], budge
                                      progress=lambda text: status.update(text), hessian=hessian)
     except DiffkitError as err:
         raise InputError(err.message) from None
-    if plot_path:
-        try:
-            report.plot().savefig(plot_path, dpi=130)
-        except (OSError, ValueError) as err:
-            raise InputError(f"cannot write {plot_path}: {err}") from None
+    if plot_path is not None:
+        save_figure(report.plot, plot_path)
     if output_format == "json":
         click.echo(render.to_json(report), nl=False)
     else:

@@ -145,7 +145,16 @@ def _finite_mask(v: Any) -> Any:
     return np.isfinite(v)
 
 
+_PLAIN = (float, np.float64)
+
+
 def _check_finite(prim, args: list[Any], y: Any) -> None:
+    if type(y) in _PLAIN:  # the common cases first: a finite float, a finite scalar Dual
+        if math.isfinite(y):
+            return
+    elif (type(y) is Dual and type(y.primal) in _PLAIN and type(y.tangent) in _PLAIN
+          and math.isfinite(y.primal) and math.isfinite(y.tangent)):
+        return
     primal = real_part(y.primal if isinstance(y, Dual) else y)
     args_primal = [real_part(a.primal if isinstance(a, Dual) else a) for a in args]
     finite_in = functools.reduce(np.logical_and, [_finite_mask(a) for a in args_primal], True)

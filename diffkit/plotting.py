@@ -43,17 +43,24 @@ def plot_sweep(sweep: Any, ax: Any = None) -> Any:
             ax.loglog([h_star], sweep.model_error(scheme, np.array([h_star])), "o",
                       mfc="none", mec=colour, ms=8)
     eps_line = np.finfo(float).eps * max(abs(sweep.exact), 1e-300)
-    ax.axhline(eps_line, color="0.4", ls=":", lw=1)
-    ax.annotate("ε·|exact|", (hs.min(), eps_line), xytext=(2, 3), textcoords="offset points",
-                fontsize=8, color="0.3")
+    if np.isfinite(eps_line):
+        ax.axhline(eps_line, color="0.4", ls=":", lw=1)
+        ax.annotate("ε·|exact|", (hs.min(), eps_line), xytext=(2, 3),
+                    textcoords="offset points", fontsize=8, color="0.3")
     ax.plot([], [], "k--", lw=0.9, label="model A·hᵖ + B/hᵈ")
     ax.plot([], [], "ko", mfc="none", label="predicted optimal h")
     what = "f'" if sweep.order == 1 else "f''"
     ax.set_xlabel("step size h (units of x)")
     ax.set_ylabel(f"|error| of {what} (absolute)")
     ax.set_title(f"{what} of {sweep.expression} at {sweep.variable} = {sweep.point[sweep.variable]:g}")
-    finite = np.concatenate([e[np.isfinite(e)] for e in sweep.errors.values()] + [[eps_line]])
-    ax.set_ylim(max(finite.min() / 10, 1e-20), min(finite.max() * 10, 1e10))
+    finite = np.concatenate([e[np.isfinite(e) & (e > 0)] for e in sweep.errors.values()]
+                            + [[eps_line] if np.isfinite(eps_line) else []])
+    if finite.size:
+        ax.set_ylim(max(finite.min() / 10, 1e-20), min(finite.max() * 10, 1e10))
+    skipped = sum(int(np.sum(~np.isfinite(e))) for e in sweep.errors.values())
+    if skipped or not finite.size:  # plots skip non-finite points, and say so
+        ax.text(0.01, 0.01, f"{skipped} points not finite (a step left the domain or "
+                "overflowed): not drawn", transform=ax.transAxes, fontsize=8, color="0.3")
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9, frameon=False)
     return fig

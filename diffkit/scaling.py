@@ -18,12 +18,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import sympy as sp
 
 from . import formatting as fmt
 from .budget import time_budget
 from .errors import DiffkitError
 from .graph import build_graph
+from .limits import DEFAULT_LIMITS, Limits
 from .methods import HESSIANS, METHODS, Problem
 
 
@@ -66,6 +68,9 @@ def _dense_layer(n: int, hidden: int = 4) -> tuple[sp.Expr, dict[str, float]]:
 def _point(x: Sequence[sp.Symbol]) -> dict[str, float]:
     return {s.name: 0.5 + 0.01 * (i % 7) for i, s in enumerate(x)}
 
+
+#: the smallest n at which a family has something to differentiate
+SMALLEST = {"rosenbrock": 2}
 
 #: family name → (builder, what n means)
 FAMILIES: dict[str, tuple[Callable[[int], tuple[sp.Expr, dict[str, float]]], str]] = {
@@ -143,15 +148,25 @@ def scaling(
     budget: float = 30.0,
     progress: Callable[[str], None] | None = None,
     hessian: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> ScalingReport:
     """Run the methods on the family at each size; see the module docstring.  With
     ``hessian``, the methods that compute full Hessians, and each row's cost in
     gradient-equivalents (its ops over one reverse-mode gradient's)."""
     if family not in FAMILIES:
         raise DiffkitError(f"unknown family '{family}'; choose from {', '.join(FAMILIES)}")
+    if any(isinstance(n, bool) or not isinstance(n, int | np.integer) for n in sizes):
+        raise DiffkitError("sizes must be whole numbers")
     sizes = sorted(dict.fromkeys(int(n) for n in sizes))
-    if not sizes or sizes[0] < 1 or sizes[-1] > 100_000:
-        raise DiffkitError("sizes must be whole numbers from 1 to 100,000")
+    smallest = SMALLEST.get(family, 1)
+    largest = limits.max_hessian_size if hessian else limits.max_scaling_size
+    what = "max_hessian_size" if hessian else "max_scaling_size"
+    if not sizes or sizes[0] < smallest or sizes[-1] > largest:
+        raise DiffkitError(f"sizes for {family}{' Hessians' if hessian else ''} must be whole "
+                           f"numbers from {smallest} to {largest:,} (Limits.{what})")
+    if not (isinstance(budget, int | float) and math.isfinite(budget) and 0 < budget <= 3600):
+        raise DiffkitError(f"the budget must be a number of seconds from 0.01 to 3600, "
+                           f"not {budget!r}")
     table = HESSIANS if hessian else METHODS
     chosen = list(table) if methods is None else list(dict.fromkeys(methods))
     for m in chosen:

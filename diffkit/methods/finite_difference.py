@@ -20,6 +20,7 @@ the domain is an error), and at kinks.
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 import numpy as np
@@ -298,7 +299,9 @@ def _richardson(problem: Problem, levels: int, derivative: int | None, shrink: f
         return at
 
     user_step = problem.step if isinstance(problem.step, float) else None
-    for name, x in problem.point.items():
+    started = time.perf_counter()
+    for done, (name, x) in enumerate(problem.point.items()):
+        problem.project(started, done, RICHARDSON)
         h = user_step or shrink * richardson_start(problem, name, derivative)
         # a first step that leaves the domain: try smaller ones (not with a user step)
         for attempt in range(12):
@@ -388,7 +391,9 @@ def run_extended(problem: Problem) -> MethodResult:
         base = {k: mpmath.mpf(v) for k, v in problem.point.items()}
         centre = problem.run(base, m) if 0 in points else None
         evaluations += centre is not None
-        for name in problem.point:
+        started = time.perf_counter()
+        for done, name in enumerate(problem.point):
+            problem.project(started, done, EXTENDED)
             scale = max(abs(base[name]), mpmath.mpf(1e-100))
             # round-off 10^-digits/h^k against truncation h^2: balance at h^(k+2)
             h = mpmath.mpf(10) ** (-digits / (problem.order + 2)) * scale
