@@ -20,11 +20,6 @@ from diffkit.limits import DEFAULT_LIMITS, Limits
 from diffkit.parse import parse_function
 from diffkit.point import PointLike, point_from
 
-#: f at many points is evaluated in chunks of at most this many numbers (points ×
-#: graph nodes, ~16 MB of float64): fd-central on 10,000 variables needs 20,000
-#: points of an 80,000-node graph, 12.8 GB in one pass
-CHUNK_NUMBERS = 2_000_000
-
 #: sympy.cse is skipped above this many graph ops (it can take minutes on swollen
 #: derivatives, see ../shared/notes/anchors-symbolic-and-parsing.md §1.5)
 CSE_MAX_OPS = 2_000
@@ -127,13 +122,9 @@ class Problem:
 
     def values_at(self, points: dict[str, np.ndarray], m: Any) -> np.ndarray:
         """f at many points (one array of values per variable) as an array of shape
-        (outputs, points): vectorized evaluations of the graph, in chunks of at most
-        ``CHUNK_NUMBERS`` (points × nodes) numbers, so memory stays bounded."""
+        (outputs, points): one vectorized evaluation of the graph (callers chunk the
+        points, ``finite_difference.f_at``)."""
         k = len(next(iter(points.values())))
-        per = max(1, CHUNK_NUMBERS // max(1, len(self.graph.nodes)))
-        if k > per:
-            return np.concatenate([self.values_at({n: v[i:i + per] for n, v in points.items()}, m)
-                                   for i in range(0, k, per)], axis=1)
         return np.array([np.broadcast_to(y, (k,)) for y in self.run(points, m)])
 
     def along(self, name: str):

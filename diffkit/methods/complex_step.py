@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from diffkit.errors import NotAnalyticError
+from diffkit.errors import EvaluationError, NotAnalyticError
 from diffkit.primitives import PRIMITIVES
 
 from .base import MethodResult, Problem
@@ -36,6 +36,12 @@ def run(problem: Problem) -> MethodResult:
     else:  # 2(f(x) − Re f(x+ih))/h²: a subtraction again, so a larger step
         steps = {name: user or EPS**0.25 * max(1.0, abs(x)) for name, x in problem.point.items()}
     values = f_at(problem, m, [(name, complex(x, steps[name])) for name, x in problem.point.items()])
+    tiny = np.finfo(float).tiny
+    lost = [abs(v.imag) for v in np.ravel(values) if 0 < abs(np.imag(v)) < tiny]
+    subnormal = (f"Im f(x + ih) = {lost[0]:.3g} is a subnormal number: the step is too small "
+                 "to keep float64's precision") if problem.order == 1 and lost else None
+    if subnormal and user:
+        raise EvaluationError(f"{subnormal} (try the default step)")
     rows = []
     for output, f_x in zip(values, problem.output_values, strict=True):
         if problem.order == 1:
@@ -50,5 +56,6 @@ def run(problem: Problem) -> MethodResult:
         counter,
         len(problem.variables),
         step=steps,
-        notes=[f"step h = {_steps_text(steps)} (imaginary)"],
+        notes=([f"unreliable: {subnormal} (x is tiny)"] if subnormal else [])
+        + [f"step h = {_steps_text(steps)} (imaginary)"],
     )
