@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -317,8 +318,15 @@ AT_A_KINK = {
 }
 
 
-def _run(method: str, problem: Problem, hessian: bool = False) -> MethodResult:
+def _run(method: str, problem: Problem, hessian: bool = False,
+         seconds: float | None = None) -> MethodResult:
+    """One row: the method under its budget (``seconds``, at most ``method_seconds``),
+    any failure as the row's error."""
     started = time.perf_counter()
+    limits = problem.limits
+    if seconds is not None and seconds < limits.method_seconds:
+        # what is left of the comparison's budget: the method's projections read it too
+        problem.limits = dataclasses.replace(limits, method_seconds=seconds)
     try:
         if hessian and method not in HESSIANS:
             raise DiffkitError(f"{method} does not compute Hessians here; "
@@ -336,10 +344,29 @@ def _run(method: str, problem: Problem, hessian: bool = False) -> MethodResult:
         result = MethodResult(
             method, error=f"internal error ({type(err).__name__}: {err}); please report it"
         )
+    finally:
+        problem.limits = limits
     result.seconds = time.perf_counter() - started
     if hessian and result.jacobian is not None:  # the rows are the Hessian's
         result.hessian, result.jacobian, result.derivative = result.jacobian, None, None
     return result
+
+
+def _run_all(chosen: list[str], problem: Problem, hessian: bool) -> list[MethodResult]:
+    """Every chosen method in turn, all within ``Limits.compare_seconds``: a row that
+    would start after the budget is spent says so instead of running."""
+    total = problem.limits.compare_seconds
+    deadline = time.perf_counter() + total
+    results = []
+    for method in chosen:
+        left = deadline - time.perf_counter()
+        if left < 0.05:
+            results.append(MethodResult(method, error=(
+                f"not run: the comparison's {total:g} s budget (Limits.compare_seconds) "
+                "was spent on the rows above")))
+        else:
+            results.append(_run(method, problem, hessian, seconds=left))
+    return results
 
 
 def _estimate_noise(problem: Problem) -> tuple[float | None, str]:
@@ -473,7 +500,7 @@ def compare(
         results = [MethodResult(mid, error=f"f cannot be evaluated here: {value_error}")
                    for mid in chosen]
     else:
-        results = [_run(mid, problem, hessian) for mid in chosen]
+        results = _run_all(chosen, problem, hessian)
 
     comparison = Comparison(
         noise=noise_note,

@@ -148,12 +148,20 @@ def _finite_mask(v: Any) -> Any:
 _PLAIN = (float, np.float64)
 
 
+def _plainly_finite(y: Any) -> bool:
+    """A finite float, a scalar Dual with finite float parts, or a finite mpmath
+    number: what nearly every node of an evaluation produces."""
+    kind = type(y)
+    if kind in _PLAIN:
+        return math.isfinite(y)
+    if kind is Dual:
+        return (type(y.primal) in _PLAIN and type(y.tangent) in _PLAIN
+                and math.isfinite(y.primal) and math.isfinite(y.tangent))
+    return kind is mpmath.mpf and bool(y._mpf_[1] or not y)
+
+
 def _check_finite(prim, args: list[Any], y: Any) -> None:
-    if type(y) in _PLAIN:  # the common cases first: a finite float, a finite scalar Dual
-        if math.isfinite(y):
-            return
-    elif (type(y) is Dual and type(y.primal) in _PLAIN and type(y.tangent) in _PLAIN
-          and math.isfinite(y.primal) and math.isfinite(y.tangent)):
+    if _plainly_finite(y):  # the common cases first, without numpy's machinery
         return
     primal = real_part(y.primal if isinstance(y, Dual) else y)
     args_primal = [real_part(a.primal if isinstance(a, Dual) else a) for a in args]

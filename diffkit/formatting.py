@@ -26,6 +26,8 @@ def strict(data: Any) -> Any:
         out: dict[Any, Any] = {}
         kinds: dict[str, Any] = {}
         for key, value in data.items():
+            if hasattr(value, "tolist") and not isinstance(value, str):  # numpy
+                value = value.tolist()
             kind = _kind(value)
             if kind is not None:
                 out[key] = None
@@ -40,8 +42,8 @@ def strict(data: Any) -> Any:
         return out
     if isinstance(data, list | tuple):
         return [None if _kind(v) else strict(v) for v in data]
-    if hasattr(data, "item") and not isinstance(data, str):  # a numpy scalar
-        return strict(data.item())
+    if hasattr(data, "tolist") and not isinstance(data, str):  # a numpy array or scalar
+        return strict(data.tolist())
     return data
 
 

@@ -40,6 +40,8 @@ class Limits:
     symbolic_seconds: float = 5.0
     #: wall-clock seconds for any one method (a large but valid expression)
     method_seconds: float = 20.0
+    #: wall-clock seconds for all the rows of one comparison together
+    compare_seconds: float = 8.0
     #: the largest n of a ``scaling`` run for gradients (building and differentiating
     #: the family grows with n; reverse mode at 10,000 takes ~1.5 s)
     max_scaling_size: int = 10_000

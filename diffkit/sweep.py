@@ -86,9 +86,9 @@ class Sweep:
 
     def to_dict(self) -> dict[str, Any]:
         def clean(values: np.ndarray) -> list[float | None]:
-            return fmt.strict([None if not np.isfinite(v) or v == 0 else float(v) for v in values])
+            return [None if not np.isfinite(v) or v == 0 else float(v) for v in values]
 
-        return {
+        return fmt.strict({
             "expression": self.expression,
             "variable": self.variable,
             "point": dict(self.point),
@@ -103,7 +103,7 @@ class Sweep:
             "default_step": self.default_step,
             "default_error": self.default_error,
             "refused": dict(self.refused),
-        }
+        })
 
     def rows(self) -> list[dict[str, Any]]:
         """Per scheme: best error, the step that achieved it, the predicted optimal
