@@ -26,6 +26,7 @@ import numpy as np
 from . import functions as dk  # noqa: F401  (used in the docstring example)
 from .arguments import Arguments, is_function, run_user
 from .backends import NUMPY
+from .budget import bounded
 from .dual import Dual, arithmetic
 from .errors import DiffkitError, EvaluationError
 from .overloading import primal_value
@@ -66,6 +67,7 @@ def input_adjoints(tape: Tape, inputs: list[Tracked], out: Any, seed: Any, args:
     return result
 
 
+@bounded
 def gradient(f: Function, at: Any, *, cotangent: Any = None) -> Any:
     """∇f at ``at`` by reverse mode, in the shape of ``at`` (an array for an array, a
     tuple or dict for several arguments).  f must return a number; for an array
@@ -106,6 +108,7 @@ def _seed(value: Any, cotangent: Any) -> Any:
     return seed if shape else float(seed)
 
 
+@bounded
 def derivative(f: Function, at: Any, order: int = 1) -> Any:
     """dᵏf/dxᵏ of a function of one number, by forward mode on nested dual numbers
     (x + ε₁ + … + εₖ).  f may return an array: its entries' derivatives."""
@@ -129,6 +132,7 @@ def derivative(f: Function, at: Any, order: int = 1) -> Any:
     return float(y) if np.ndim(y) == 0 else np.asarray(y)
 
 
+@bounded
 def jacobian(f: Function, at: Any) -> Any:
     """∂f/∂x in numerator layout: shape ``f.shape + x.shape`` (a tuple or dict of them
     for several arguments).  Reverse mode, one backward sweep per output entry, when f
@@ -197,6 +201,7 @@ def vjp(f: Callable[..., Any], at: Any, cotangent: Any) -> Any:
     return gradient(f, at, cotangent=cotangent)
 
 
+@bounded
 def hessian(f: Function, at: Any) -> Any:
     """∇²f of a scalar f of one argument, shape ``x.shape + x.shape``: forward over
     reverse — the tape is recorded on dual numbers seeded along one input entry, and

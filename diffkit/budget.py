@@ -10,13 +10,18 @@ worker thread, Windows) it is not enforced and the work runs to completion.
 
 from __future__ import annotations
 
+import functools
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from .errors import BudgetExceeded
+from .limits import DEFAULT_LIMITS
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _can_alarm() -> bool:
@@ -37,7 +42,7 @@ def time_budget(seconds: float | None, what: str) -> Iterator[None]:
         return
 
     def on_alarm(signum, frame):
-        error = BudgetExceeded(f"{what} took longer than its budget of {seconds:g} s")
+        error = BudgetExceeded(f"{what} took longer than its budget of {seconds:.3g} s")
         error.what = what  # so that a handler can tell its own budget from an outer one
         raise error
 
@@ -58,3 +63,16 @@ def time_budget(seconds: float | None, what: str) -> Iterator[None]:
         if outer_remaining:
             left = outer_remaining - (time.monotonic() - started)
             signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3))
+
+
+def bounded(fn: F) -> F:
+    """``fn`` (an entry point that runs the user's f) under the wall-clock budget
+    ``Limits.method_seconds``: an f that loops forever or sleeps ends in
+    ``BudgetExceeded`` instead of a hang."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with time_budget(DEFAULT_LIMITS.method_seconds, f"diffkit.{fn.__name__}"):
+            return fn(*args, **kwargs)
+
+    return run  # type: ignore[return-value]

@@ -352,11 +352,15 @@ def _run(method: str, problem: Problem, hessian: bool = False,
     return result
 
 
-def _run_all(chosen: list[str], problem: Problem, hessian: bool) -> list[MethodResult]:
-    """Every chosen method in turn, all within ``Limits.compare_seconds``: a row that
-    would start after the budget is spent says so instead of running."""
+#: seconds of a comparison's budget kept for the reference after the rows
+REFERENCE_RESERVE = 1.5
+
+
+def _run_all(chosen: list[str], problem: Problem, hessian: bool,
+             deadline: float) -> list[MethodResult]:
+    """Every chosen method in turn, all before ``deadline``: a row that would start
+    after it says so instead of running."""
     total = problem.limits.compare_seconds
-    deadline = time.perf_counter() + total
     results = []
     for method in chosen:
         left = deadline - time.perf_counter()
@@ -367,6 +371,12 @@ def _run_all(chosen: list[str], problem: Problem, hessian: bool) -> list[MethodR
         else:
             results.append(_run(method, problem, hessian, seconds=left))
     return results
+
+
+def _left(deadline: float) -> float:
+    """What the reference may take: the comparison's remaining budget, at least the
+    reserve kept for it."""
+    return max(REFERENCE_RESERVE, deadline - time.perf_counter())
 
 
 def _estimate_noise(problem: Problem) -> tuple[float | None, str]:
@@ -465,9 +475,11 @@ def compare(
         raise DiffkitError(f"the derivative order must be 1, 2, 3 or 4, not {order!r}")
     if hessian and order != 1:
         raise DiffkitError("--hessian gives all second derivatives; leave --order at 1")
+    deadline = time.perf_counter() + limits.compare_seconds
     if is_function(expression):
-        problem: Problem = FunctionProblem.of(expression, at, step=step, limits=limits,
-                                              accuracy=accuracy, order=order)
+        with time_budget(limits.compare_seconds, "running f at the point"):
+            problem: Problem = FunctionProblem.of(expression, at, step=step, limits=limits,
+                                                  accuracy=accuracy, order=order)
         point = problem.point
         exprs = problem.expressions if problem.expression is not None else []
         label, vector = problem.name, len(problem.output_values) > 1
@@ -500,7 +512,7 @@ def compare(
         results = [MethodResult(mid, error=f"f cannot be evaluated here: {value_error}")
                    for mid in chosen]
     else:
-        results = _run_all(chosen, problem, hessian)
+        results = _run_all(chosen, problem, hessian, deadline - REFERENCE_RESERVE)
 
     comparison = Comparison(
         noise=noise_note,
@@ -529,7 +541,8 @@ def compare(
         return comparison
     if kinks:
         try:
-            sides = one_sided(problem)
+            with time_budget(_left(deadline), "the one-sided derivatives"):
+                sides = one_sided(problem)
         except DiffkitError as err:
             comparison.reference_error = f"not differentiable at this point? ({err.message})"
             return comparison
@@ -548,7 +561,8 @@ def compare(
     if hessian:
         comparison.order = 2
         try:
-            ref = compute_reference(problem, hessian=True)
+            with time_budget(_left(deadline), "the reference"):
+                ref = compute_reference(problem, hessian=True)
         except DiffkitError as err:
             comparison.reference_error = err.message
             return comparison
@@ -559,7 +573,8 @@ def compare(
         _measure(results, ref)
         return comparison
     try:
-        ref = compute_reference(problem)
+        with time_budget(_left(deadline), "the reference"):
+            ref = compute_reference(problem)
     except DiffkitError as err:
         comparison.reference_error = err.message
         return comparison

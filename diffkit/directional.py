@@ -24,6 +24,7 @@ import sympy as sp
 
 from . import autodiff
 from .arguments import is_function
+from .budget import bounded
 from .dual import Dual, arithmetic
 from .errors import DiffkitError
 from .evaluate import evaluate
@@ -87,6 +88,7 @@ def _vector(given: Mapping[str, float] | Sequence[float], names: list[str], what
     return values
 
 
+@bounded
 def jvp(expression: str | sp.Expr | Callable[..., Any], at: Any,
         v: Mapping[str, float] | Sequence[float] | Any = None, *, tangent: Any = None,
         limits: Limits = DEFAULT_LIMITS) -> Directional:
@@ -113,6 +115,7 @@ def jvp(expression: str | sp.Expr | Callable[..., Any], at: Any,
     )
 
 
+@bounded
 def vjp(expression: str | sp.Expr | Callable[..., Any], at: Any,
         u: Sequence[float] | float | Any = None, *, cotangent: Any = None,
         limits: Limits = DEFAULT_LIMITS) -> Directional:

@@ -27,6 +27,7 @@ import numpy as np
 from . import formatting as fmt
 from .arguments import Arguments
 from .autodiff import reverse_pass
+from .budget import bounded
 from .errors import DiffkitError
 from .limits import DEFAULT_LIMITS, Limits
 
@@ -182,6 +183,7 @@ def _flatten(args: Arguments, values: Any, what: str) -> np.ndarray:
     return np.concatenate(flat)
 
 
+@bounded
 def check_gradient(f: Callable[..., Any], grad_f: Callable[..., Any], at: Any, *,
                    rtol: float = 1e-6, seed: int = 0,
                    limits: Limits = DEFAULT_LIMITS) -> GradientCheck:

@@ -30,7 +30,7 @@ import sympy as sp
 from . import formatting as fmt
 from .arguments import is_function
 from .backends import NUMPY
-from .budget import time_budget
+from .budget import bounded, time_budget
 from .errors import DiffkitError
 from .evaluate import evaluate, find_kinks
 from .limits import DEFAULT_LIMITS, Limits
@@ -173,6 +173,7 @@ class Sweep:
         return plot_sweep(self, ax=ax)
 
 
+@bounded
 def sweep(
     expression: str | sp.Expr,
     at: PointLike,

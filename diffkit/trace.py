@@ -23,6 +23,7 @@ import sympy as sp
 from . import formatting as fmt
 from .arguments import Arguments, is_function
 from .backends import NUMPY
+from .budget import bounded
 from .errors import DiffkitError
 from .evaluate import evaluate
 from .graph import Graph, build_graph, format_operation
@@ -159,6 +160,7 @@ def _partial_value(p: Any) -> float:
     return 1.0 if p is ONE else -1.0 if p is MINUS_ONE else 0.0 if p is ZERO else float(p)
 
 
+@bounded
 def trace(expression: str | sp.Expr, at: PointLike, mode: str = "forward",
           wrt: str | None = None, *, limits: Limits = DEFAULT_LIMITS) -> Trace:
     """The primal trace and the tangent (``mode="forward"``, seeded on ``wrt``) or
@@ -264,6 +266,7 @@ def _recorded(expression: Any, at: Any, limits: Limits):
     return graph, evaluate(graph, point, NUMPY), point, variables, str(expression)
 
 
+@bounded
 def record(f: Any, at: Any, *, limits: Limits = DEFAULT_LIMITS) -> Graph:
     """The graph a Python function records when it runs at ``at`` (the path its
     branches take there): print it, or pass f to ``trace`` and ``to_dot``.
@@ -282,6 +285,7 @@ def record(f: Any, at: Any, *, limits: Limits = DEFAULT_LIMITS) -> Graph:
     return tape.graph([out])
 
 
+@bounded
 def to_dot(expression: Any, at: Any = None, *, limits: Limits = DEFAULT_LIMITS) -> str:
     """The computation graph in Graphviz DOT: one node per input, constant and
     operation, an edge from each argument to its user, the output doubly circled.

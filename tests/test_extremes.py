@@ -315,3 +315,42 @@ def test_kinks_through_infinite_slopes_are_classified_exactly():
         left, right = c.one_sided["x"]
         assert left == pytest.approx(-slope, rel=1e-14), text
         assert right == pytest.approx(slope, rel=1e-14), text
+
+
+def loops_forever(x):
+    while True:
+        pass
+
+
+def test_a_python_function_that_never_returns_is_stopped_by_a_budget(monkeypatch):
+    import time
+
+    import diffkit.budget
+
+    monkeypatch.setattr(diffkit.budget, "DEFAULT_LIMITS", diffkit.Limits(method_seconds=0.5))
+    for call in (lambda: diffkit.gradient(loops_forever, at=1.0),
+                 lambda: diffkit.derivative(loops_forever, at=1.0),
+                 lambda: diffkit.jvp(loops_forever, at=1.0, tangent=1.0)):
+        started = time.monotonic()
+        with pytest.raises(diffkit.BudgetExceeded):
+            call()
+        assert time.monotonic() - started < 5
+    started = time.monotonic()
+    with pytest.raises(diffkit.BudgetExceeded):
+        diffkit.compare(loops_forever, at=1.0, limits=diffkit.Limits(compare_seconds=0.5))
+    assert time.monotonic() - started < 5
+
+
+def test_a_slow_python_function_keeps_compare_within_its_budget():
+    import time
+
+    def slow(x):
+        time.sleep(0.05)
+        return x * x
+
+    started = time.monotonic()
+    c = diffkit.compare(slow, at=2.0, limits=diffkit.Limits(compare_seconds=1.0))
+    assert time.monotonic() - started < 4
+    assert c.reference == {"x": 4.0}
+    skipped = [r for r in c.results if r.error and "compare_seconds" in r.error]
+    assert skipped  # said in the rows, not silently dropped
