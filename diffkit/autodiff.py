@@ -29,6 +29,7 @@ from .backends import NUMPY
 from .budget import bounded
 from .dual import Dual, arithmetic
 from .errors import DiffkitError, EvaluationError
+from .limits import DEFAULT_LIMITS
 from .overloading import primal_value
 from .tape import Tape, Tracked, fail_if_invalid
 
@@ -143,6 +144,13 @@ def jacobian(f: Function, at: Any) -> Any:
     tape, inputs, out = record_run(f, args)
     value = np.asarray(_plain(out), dtype=float)
     fail_if_invalid(tape, "f", value)
+    entries = value.size * args.size
+    if entries > DEFAULT_LIMITS.max_jacobian_entries:
+        raise DiffkitError(
+            f"the Jacobian would have {value.size:,} × {args.size:,} = {entries:,} entries "
+            f"(the limit is {DEFAULT_LIMITS.max_jacobian_entries:,}, Limits."
+            "max_jacobian_entries); use jvp or vjp for products with it, or, for an "
+            "elementwise f, gradient(lambda x: sum(f(x)), at) for its diagonal")
     if value.size <= args.size:
         rows = []
         for k in range(value.size):

@@ -42,6 +42,9 @@ class Limits:
     method_seconds: float = 20.0
     #: wall-clock seconds for all the rows of one comparison together
     compare_seconds: float = 8.0
+    #: entries of a Jacobian ``jacobian`` builds densely (10⁷ float64 = 80 MB; an
+    #: elementwise f at 20,000 entries would need 3.2 GB)
+    max_jacobian_entries: int = 10_000_000
     #: the largest n of a ``scaling`` run for gradients (building and differentiating
     #: the family grows with n; reverse mode at 10,000 takes ~1.5 s)
     max_scaling_size: int = 10_000

@@ -354,3 +354,29 @@ def test_a_slow_python_function_keeps_compare_within_its_budget():
     assert c.reference == {"x": 4.0}
     skipped = [r for r in c.results if r.error and "compare_seconds" in r.error]
     assert skipped  # said in the rows, not silently dropped
+
+
+def test_memory_stays_bounded_for_the_worst_python_cases():
+    """Run in a child process under a 1 GB address-space limit (numpy's own reserve
+    included): a vector f of 1,000 outputs through compare, and a Jacobian too large to
+    build densely (refused with a suggestion)."""
+    code = """
+import resource
+resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))
+import numpy as np, diffkit as dk
+c = dk.compare(lambda x: np.ones(1000) * x, at=1.0)
+assert all(r.error is None for r in c.results), [r.error for r in c.results]
+try:
+    dk.jacobian(lambda x: dk.sin(x), at=np.linspace(0, 1, 20_000))
+    raise SystemExit("a 20,000 x 20,000 Jacobian was built")
+except dk.DiffkitError as err:
+    assert "jvp" in err.message
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+assert peak < 1024, peak
+print("ok", peak)
+"""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, env=env, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("ok")

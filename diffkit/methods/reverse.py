@@ -133,7 +133,7 @@ def _run_function(problem: Any) -> MethodResult:
     forward_ops = counter.total
     value = np.asarray(getattr(out, "value", out))
     seeds: list[Any] = [1.0] if value.ndim == 0 else [
-        np.eye(value.size)[k].reshape(value.shape) for k in range(value.size)]
+        _one_hot(value.shape, k) for k in range(value.size)]
     rows = _function_rows(problem, tape, inputs, out, seeds)
     for row in rows:
         for name, v in row.items():
@@ -147,6 +147,14 @@ def _run_function(problem: Any) -> MethodResult:
                f"forward + {counter.total - forward_ops} adjoint")],
         extra={"sweep_ops": {"forward": forward_ops, "adjoint": counter.total - forward_ops}},
     )
+
+
+def _one_hot(shape: tuple[int, ...], k: int) -> np.ndarray:
+    """The seed of output entry k: 1 there, 0 elsewhere (one small array, not a row of
+    an identity matrix that would keep the whole n×n matrix alive)."""
+    seed = np.zeros(shape)
+    seed.flat[k] = 1.0
+    return seed
 
 
 def hessian(problem: Problem) -> MethodResult:
