@@ -228,7 +228,7 @@ class Problem:
             if projected > self.limits.method_seconds:
                 raise BudgetExceeded(
                     f"{method} would take about {projected:,.0f} s for {total:,} variables "
-                    f"(a pass each), over its {self.limits.method_seconds:g} s budget")
+                    f"(a pass each), over its {self.limits.method_seconds:.3g} s budget")
 
     def counting(self) -> tuple[CountingBackend, OpCounter]:
         counter = OpCounter()
