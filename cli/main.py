@@ -277,14 +277,16 @@ def graph(expression: str, output: str | None, png: str | None) -> None:
     \b
     Examples:
       diffkit graph "log(x1) + x1*x2 - sin(x2)"
-      diffkit scaling --family rosenbrock --n 10 --n 100 --n 1000
       diffkit graph "sin(x)*exp(x)" -o graph.dot --png graph.png
     """
+    for option, path in (("-o", output), ("--png", png)):
+        if path is not None and not path:
+            raise InputError(f"{option} needs a file name")
     try:
         dot = diffkit.to_dot(read_expression(expression))
     except DiffkitError as err:
         raise InputError(err.message) from None
-    if output:
+    if output is not None:
         try:
             with open(output, "w", encoding="utf-8") as handle:
                 handle.write(dot)

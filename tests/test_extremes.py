@@ -188,6 +188,12 @@ def test_plot_paths_are_exactly_what_was_named(driver, path, expect):
     assert not os.path.exists(path + ".png")
 
 
+@pytest.mark.parametrize("args", [["-o", ""], ["--png", ""], ["-o", "/nonexistent-dir/g.dot"]])
+def test_graph_output_paths_are_checked(driver, args):
+    argv = ["graph", "sin(x)", *args]
+    check(driver(argv), argv, "error")
+
+
 def test_a_plot_is_written_exactly_where_named_in_the_named_format(driver, tmp_path):
     for name in ("a.svg", "b.PNG", "c.pdf"):
         path = tmp_path / name
