@@ -340,6 +340,10 @@ def _run(method: str, problem: Problem, hessian: bool = False,
         result = MethodResult(method, error=err.message)
     except RecursionError:
         result = MethodResult(method, error="the expression is nested too deeply for this method")
+    except ArithmeticError as err:  # float64 itself gave up: a step or a value out of range
+        result = MethodResult(method, error=(
+            f"float64 arithmetic failed at this point ({type(err).__name__}: "
+            f"{err.args[-1] if err.args else err}); the numbers are out of its range"))
     except Exception as err:  # noqa: BLE001  (a bug in diffkit: report it in its row)
         result = MethodResult(
             method, error=f"internal error ({type(err).__name__}: {err}); please report it"

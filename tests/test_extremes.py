@@ -98,6 +98,17 @@ def test_non_finite_numbers_never_break_an_output_format(driver, text, at, fmt):
     check(driver(argv), argv)
 
 
+@pytest.mark.parametrize("extra", [["--order", "2"], ["--order", "4"], ["--hessian"],
+                                   ["--step", "auto"], ["--noise", "auto"], ["--accuracy", "6"]])
+@pytest.mark.parametrize(("text", "at"), [("x", "1e300"), ("asin(x)", "5e-324"),
+                                          ("x, x**2", "1e300"), ("tan(x)", "-1e300")])
+def test_far_out_points_never_give_an_internal_error_in_a_row(driver, text, at, extra):
+    argv = ["compare", text, "--at", at, "--format", "json", *extra]
+    result = driver(argv)
+    check(result, argv)
+    assert "internal error" not in result["stdout"]
+
+
 @pytest.mark.parametrize(("text", "at"), NON_FINITE[:10])
 def test_non_finite_numbers_in_trace_and_sweep_json(driver, text, at):
     for argv in (["trace", text, "--at", at, "--format", "json"],

@@ -73,6 +73,8 @@ def auto_step(problem: Problem, name: str, rule: Stencil) -> float:
         return default_step(rule, x) * (delta / EPS) ** (1 / (p + d))
     a = abs(float(rule.truncation_constant) * high)
     b = delta * max(abs(problem.value), 1e-300) * float(rule.roundoff_factor)
+    if a == 0 or not math.isfinite(d * b / (p * a)):  # the model's terms under- or overflow
+        return default_step(rule, x) * (delta / EPS) ** (1 / (p + d))
     h = (d * b / (p * a)) ** (1 / (p + d))
     return max(h, 16 * EPS * max(abs(x), 1e-300))
 
