@@ -71,6 +71,9 @@ def _point(x: Sequence[sp.Symbol]) -> dict[str, float]:
 
 #: the smallest n at which a family has something to differentiate
 SMALLEST = {"rosenbrock": 2}
+#: the largest n a family can be built at in a few seconds (SymPy builds the nested
+#: logistic map superlinearly: depth 400 takes 1.4 s, 2,000 does not finish)
+LARGEST = {"logistic": 200, "product": 2_000, "dense-layer": 1_000}
 
 #: family name → (builder, what n means)
 FAMILIES: dict[str, tuple[Callable[[int], tuple[sp.Expr, dict[str, float]]], str]] = {
@@ -159,11 +162,13 @@ def scaling(
         raise DiffkitError("sizes must be whole numbers")
     sizes = sorted(dict.fromkeys(int(n) for n in sizes))
     smallest = SMALLEST.get(family, 1)
-    largest = limits.max_hessian_size if hessian else limits.max_scaling_size
-    what = "max_hessian_size" if hessian else "max_scaling_size"
+    largest = min(limits.max_hessian_size if hessian else limits.max_scaling_size,
+                  LARGEST.get(family, limits.max_scaling_size))
+    what = ("Limits.max_hessian_size" if hessian else "Limits.max_scaling_size"
+            if largest != LARGEST.get(family) else "scaling.LARGEST")
     if not sizes or sizes[0] < smallest or sizes[-1] > largest:
         raise DiffkitError(f"sizes for {family}{' Hessians' if hessian else ''} must be whole "
-                           f"numbers from {smallest} to {largest:,} (Limits.{what})")
+                           f"numbers from {smallest} to {largest:,} ({what})")
     if not (isinstance(budget, int | float) and math.isfinite(budget) and 0 < budget <= 3600):
         raise DiffkitError(f"the budget must be a number of seconds from 0.01 to 3600, "
                            f"not {budget!r}")
@@ -178,7 +183,8 @@ def scaling(
     for n in sizes:
         if progress:
             progress(f"{family}: building n = {n}")
-        expr, point = build(n)
+        with time_budget(limits.method_seconds, f"building {family} at n = {n}"):
+            expr, point = build(n)
         problem = Problem(expr, build_graph(expr), point)
         m_count, counter = problem.counting()
         from .evaluate import evaluate
