@@ -39,13 +39,17 @@ def evaluate(
     *,
     check: bool = True,
     apply_rule: Callable[..., Any] = apply,
+    only: list[bool] | None = None,
 ) -> list[Any]:
     """Every node's value, in node order.  ``check`` turns the domain and overflow
     checks on (off for sweeps that want ``nan`` where a step leaves the domain);
-    ``apply_rule`` applies one primitive (forward mode's ``apply`` by default)."""
+    ``apply_rule`` applies one primitive (forward mode's ``apply`` by default);
+    ``only`` marks the nodes to compute (the others stay ``None``)."""
     values: list[Any] = [None] * len(graph.nodes)
     with np.errstate(all="ignore"):
         for i, node in enumerate(graph.nodes):
+            if only is not None and not only[i]:
+                continue
             if node.op == "const":
                 values[i] = backend.const(node.value)
             elif node.op == "var":

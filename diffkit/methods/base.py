@@ -54,6 +54,25 @@ def _ops(graph: Graph) -> int:
     return graph.op_count
 
 
+#: operations whose partials are constants: their adjoint rules read no value
+_LINEAR = {"add", "sub", "neg"}
+
+
+def _values_needed(graph: Graph) -> list[bool]:
+    """The nodes whose values an adjoint sweep reads: the arguments (and results) of
+    every non-linear operation, and what those are computed from.  A sum of n terms
+    then never builds its n partial sums in SymPy (each a copy of the last: O(n²))."""
+    needed = [False] * len(graph.nodes)
+    for i in range(len(graph.nodes) - 1, -1, -1):
+        node = graph.nodes[i]
+        if node.op not in _LINEAR and node.op not in ("var", "const"):
+            needed[i] = True
+        if needed[i]:
+            for a in node.args:
+                needed[a] = True
+    return needed
+
+
 def differentiate(expression: sp.Expr, variables: list[str], order: int = 1) -> list[sp.Expr]:
     """∂ᵒʳᵈᵉʳf/∂vᵒʳᵈᵉʳ for each variable, as SymPy formulas built by reverse
     accumulation on diffkit's graph with SymPy values: every shared subexpression is
@@ -70,7 +89,7 @@ def differentiate(expression: sp.Expr, variables: list[str], order: int = 1) -> 
     def gradient(expr: sp.Expr) -> dict[str, sp.Expr]:
         """One adjoint sweep: every partial of ``expr`` at once."""
         graph = build_graph(expr)
-        values = evaluate(graph, symbols, SYMPY, check=False)
+        values = evaluate(graph, symbols, SYMPY, check=False, only=_values_needed(graph))
         adjoint = adjoints(graph, values, SYMPY, graph.outputs[0], sp.S.One)
         found = {n.name: adjoint[i] for i, n in enumerate(graph.nodes) if n.op == "var"}
         return {v: sp.S.Zero if found.get(v) is None else found[v] for v in variables}
