@@ -20,14 +20,11 @@ from sympy.core.cache import clear_cache
 from diffkit.graph import build_graph
 from diffkit.methods.base import differentiate
 from diffkit.reference import SYMPY_DIFF_MAX_WORK
+from diffkit.scaling import FAMILIES
 
 
 def logistic(depth: int) -> sp.Expr:
-    x = sp.Symbol("x", real=True)
-    e = x
-    for _ in range(depth):
-        e = 4 * e * (1 - e)
-    return e
+    return FAMILIES["logistic"][0](depth)[0]
 
 
 def seconds(fn) -> float:
