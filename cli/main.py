@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import stat
 import sys
+import threading
 import traceback
 import warnings
 
@@ -360,6 +362,8 @@ def main(argv: list[str] | None = None) -> None:
     """
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, _interrupted) if on_main_thread else None
     try:
         if sys.stdout is None:
             raise InputError("standard output is closed; nowhere to print the result")
@@ -376,7 +380,7 @@ def main(argv: list[str] | None = None) -> None:
         # click's own usage errors (a bad option, a missing argument) and ours: one line
         _error(err.format_message())
         code = EXIT_INPUT
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Interrupted):
         _error("interrupted")
         code = EXIT_INTERRUPTED
     except BrokenPipeError:  # the reader went away (| head): stop quietly, as Unix tools do
@@ -393,6 +397,14 @@ def main(argv: list[str] | None = None) -> None:
                "with the command you ran (add --debug for the traceback)")
         code = EXIT_INTERNAL
     sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+class Interrupted(BaseException):
+    """Ctrl-C, raised past click (which would turn it into a two-line 'Aborted')."""
+
+
+def _interrupted(signum, frame) -> None:
+    raise Interrupted
 
 
 def _error(message: str) -> None:

@@ -397,3 +397,18 @@ print("ok", peak)
                           timeout=60, env=env, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.startswith("ok")
+
+
+def test_ctrl_c_is_one_line_and_exit_130():
+    import signal
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "diffkit", "scaling", "--family", "rosenbrock", "--n", "5000",
+         "--method", "forward-mode", "--budget", "60"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3)  # past the imports, into the work
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    assert err.splitlines() == ["Error: interrupted"]
