@@ -396,6 +396,8 @@ def main(argv: list[str] | None = None) -> None:
         _error(f"internal error ({type(err).__name__}: {err}); please report it "
                "with the command you ran (add --debug for the traceback)")
         code = EXIT_INTERNAL
+    if on_main_thread:
+        signal.signal(signal.SIGINT, previous)
     sys.exit(code if isinstance(code, int) else EXIT_OK)
 
 
