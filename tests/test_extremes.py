@@ -409,6 +409,6 @@ def test_ctrl_c_is_one_line_and_exit_130():
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(3)  # past the imports, into the work
     process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=30)
+    _, err = process.communicate(timeout=30)
     assert process.returncode == 130, err
     assert err.splitlines() == ["Error: interrupted"]
