@@ -32,7 +32,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
     root = pathlib.Path(__file__).resolve().parents[1]
-    for package in ("diffkit", "cli"):
+    for package in ("diffkit",):
         compileall.compile_dir(root / package, quiet=1)
     exe = shutil.which("diffkit")
     diffkit_cmd = [exe] if exe else [sys.executable, "-m", "diffkit"]

@@ -21,7 +21,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests"))
 
 from hostile_corpus import BAD_POINTS, REFUSALS
 
-from cli.main import main as cli_main
+from diffkit.cli.main import main as cli_main
 
 
 def run(args: list[str]) -> tuple[int, str, float]:

@@ -1,6 +1,6 @@
 """``python -m diffkit`` runs the command line."""
 
-from cli.main import main
+from diffkit.cli.main import main
 
 if __name__ == "__main__":
     main()

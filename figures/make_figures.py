@@ -26,7 +26,7 @@ FIGURES = {
 
 def main() -> None:
     sys.path.insert(0, str(HERE.parent))
-    from cli.main import main as diffkit_main
+    from diffkit.cli.main import main as diffkit_main
 
     for name, command in FIGURES.items():
         args = shlex.split(command)[1:]

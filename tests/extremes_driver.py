@@ -26,7 +26,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import diffkit  # noqa: F401  (imported once, before the forks)
-from cli.main import main
+from diffkit.cli.main import main
 
 
 def run_case(case: dict, address_space: int, seconds: int) -> dict:

@@ -12,7 +12,7 @@ import sympy as sp
 from hostile_corpus import BAD_POINTS, REFUSALS
 
 import diffkit
-from cli.main import main
+from diffkit.cli.main import main
 
 
 def run_cli(capsys, args):

@@ -4,10 +4,7 @@ becomes exactly one ``Error: ...`` line on stderr and exit code 2."""
 
 from __future__ import annotations
 
-import contextlib
-import os
 import signal
-import stat
 import sys
 import threading
 import traceback
@@ -16,19 +13,23 @@ import warnings
 import click
 
 import diffkit
-from diffkit import DEFAULT_LIMITS, DiffkitError
+from diffkit import DiffkitError
 from diffkit.methods import METHODS
 
 from . import render
-
-EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
-
-
-class InputError(click.ClickException):
-    """A one-line ``Error: ...`` and exit code 2 (click's UsageError prints four lines)."""
-
-    exit_code = EXIT_INPUT
-
+from .streams import (
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    InputError,
+    Interrupted,
+    error,
+    interrupted,
+    read_expression,
+    save_figure,
+    silence_stdout,
+)
 
 FORMATS = {"table": None, "json": render.to_json, "csv": render.to_csv,
            "markdown": render.to_markdown}
@@ -56,72 +57,6 @@ def cli(ctx: click.Context, debug: bool) -> None:
     Exit codes: 0 ok, 2 bad input, 1 internal error (please report it).
     """
     ctx.obj = {"debug": debug}
-
-
-def read_expression(argument: str) -> str:
-    """EXPRESSION as typed, or read from ``@FILE`` or ``-`` (standard input).
-
-    A file or stdin may spread the expression over several lines: line breaks count
-    as spaces.  At most ``Limits.max_length`` characters are read, so a huge file is
-    refused without being loaded.
-    """
-    if argument != "-" and not argument.startswith("@"):
-        return argument
-    limit = DEFAULT_LIMITS.max_length
-    if argument == "-":
-        where = "standard input"
-        if sys.stdin is None:
-            raise InputError("standard input is closed; nothing to read the expression from")
-        try:
-            text = sys.stdin.read(limit + 1)
-        except (OSError, UnicodeDecodeError) as err:
-            raise InputError(f"cannot read standard input: {err}") from None
-    else:
-        path = argument[1:]
-        where = path
-        if not path:
-            raise InputError("'@' needs a file name, as in @expr.txt")
-        if os.path.exists(path) and not os.path.isdir(path) and not stat.S_ISREG(os.stat(path).st_mode):
-            raise InputError(f"cannot read {path}: not a regular file (a FIFO or a device "
-                             "could block or never end); use - to read standard input")
-        try:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read(limit + 1)
-        except FileNotFoundError:
-            raise InputError(f"cannot read {path}: no such file") from None
-        except IsADirectoryError:
-            raise InputError(f"cannot read {path}: it is a directory") from None
-        except UnicodeDecodeError:
-            raise InputError(f"cannot read {path}: it is not UTF-8 text") from None
-        except OSError as err:
-            raise InputError(f"cannot read {path}: {err.strerror or err}") from None
-    if len(text) > limit:
-        raise InputError(
-            f"the expression in {where} has more than {limit:,} characters; the limit is "
-            f"{limit:,} (see Limits.max_length)"
-        )
-    return text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
-
-
-#: the picture formats --plot writes, by file extension
-PLOT_FORMATS = ("png", "svg", "pdf")
-
-
-def save_figure(draw, path: str) -> None:
-    """Write the figure ``draw()`` returns to exactly ``path``, in the format its
-    extension names; anything else is one ``Error:`` line (exit 2)."""
-    if not path:
-        raise InputError("--plot needs a file name, such as sweep.png")
-    extension = os.path.splitext(path)[1].lower().lstrip(".")
-    if extension not in PLOT_FORMATS:
-        raise InputError(f"--plot {path}: the file name must end in "
-                         f"{', '.join('.' + f for f in PLOT_FORMATS)} (the format comes from it)")
-    figure = draw()
-    try:
-        with open(path, "wb") as handle:
-            figure.savefig(handle, format=extension, dpi=130)
-    except (OSError, ValueError) as err:
-        raise InputError(f"cannot write {path}: {getattr(err, 'strerror', None) or err}") from None
 
 
 @cli.command(context_settings={"ignore_unknown_options": True})
@@ -363,7 +298,7 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     on_main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGINT, _interrupted) if on_main_thread else None
+    previous = signal.signal(signal.SIGINT, interrupted) if on_main_thread else None
     try:
         if sys.stdout is None:
             raise InputError("standard output is closed; nowhere to print the result")
@@ -374,26 +309,26 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as done:
         code = done.exit_code
     except click.exceptions.Abort:
-        _error("aborted")
+        error("aborted")
         code = EXIT_INPUT
     except click.ClickException as err:
         # click's own usage errors (a bad option, a missing argument) and ours: one line
-        _error(err.format_message())
+        error(err.format_message())
         code = EXIT_INPUT
     except (KeyboardInterrupt, Interrupted):
-        _error("interrupted")
+        error("interrupted")
         code = EXIT_INTERRUPTED
     except BrokenPipeError:  # the reader went away (| head): stop quietly, as Unix tools do
-        _silence_stdout()
+        silence_stdout()
         code = EXIT_OK
     except OSError as err:  # writing the output failed (a full disk, a closed stream)
-        _silence_stdout()
-        _error(f"cannot write the output: {err.strerror or err}")
+        silence_stdout()
+        error(f"cannot write the output: {err.strerror or err}")
         code = EXIT_INPUT
     except Exception as err:  # noqa: BLE001  (an internal error: one line, or --debug)
         if debug:
             traceback.print_exc()
-        _error(f"internal error ({type(err).__name__}: {err}); please report it "
+        error(f"internal error ({type(err).__name__}: {err}); please report it "
                "with the command you ran (add --debug for the traceback)")
         code = EXIT_INTERNAL
     if on_main_thread:
@@ -401,24 +336,3 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code if isinstance(code, int) else EXIT_OK)
 
 
-class Interrupted(BaseException):
-    """Ctrl-C, raised past click (which would turn it into a two-line 'Aborted')."""
-
-
-def _interrupted(signum, frame) -> None:
-    raise Interrupted
-
-
-def _error(message: str) -> None:
-    """One ``Error:`` line on stderr: user text in it is escaped, so it stays one line
-    and cannot send control sequences to the terminal."""
-    if sys.stderr is not None:
-        with contextlib.suppress(OSError):
-            print(f"Error: {render.terminal_safe(message)}", file=sys.stderr, flush=True)
-
-
-def _silence_stdout() -> None:
-    """Point standard output at /dev/null, so the interpreter's last flush cannot fail."""
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
