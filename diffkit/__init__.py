@@ -9,6 +9,7 @@ Public API: ``parse``, ``compare`` (→ ``Comparison``), ``sweep`` (→ ``Sweep`
 (``DiffkitError`` and its kinds).
 """
 
+from . import array_primitives  # noqa: F401  (the table's array and ML rows)
 from .autodiff import derivative, gradient, hessian, jacobian
 from .compare import Comparison, compare
 from .directional import Directional, jvp, vjp

@@ -25,6 +25,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from .dual import Dual
 from .errors import DiffkitError, EvaluationError, PointError
 from .overloading import primal_value, stacked
 
@@ -113,7 +114,6 @@ class Arguments:
 def _with_entries(base: np.ndarray, moved: list[tuple[int, Any]]) -> Any:
     """A copy of ``base`` with flat entries set; Duals set there make one Dual of
     arrays (tangents zero elsewhere), so forward mode runs on whole arrays."""
-    from .dual import Dual
 
     if all(isinstance(v, float | int | np.floating) for _, v in moved):
         flat = base.copy().ravel()
@@ -141,7 +141,6 @@ def _replaced(flat: list[Any], moved: list[tuple[int, Any]]) -> list[Any]:
 def stack(entries: list[Any], shape: tuple[int, ...]) -> Any:
     """An array of ``shape`` from its entries; Duals among them become one Dual of
     arrays (nested Duals, nested), so forward mode runs on whole arrays."""
-    from .dual import Dual
 
     if any(isinstance(e, Dual) for e in entries):
         primals = [e.primal if isinstance(e, Dual) else e for e in entries]

@@ -27,45 +27,21 @@ from . import functions as dk  # noqa: F401  (used in the docstring example)
 from .arguments import Arguments, is_function, run_user
 from .backends import NUMPY
 from .budget import bounded
-from .dual import Dual, arithmetic
+from .dual import Dual
 from .errors import DiffkitError, EvaluationError
 from .limits import DEFAULT_LIMITS
-from .overloading import primal_value
-from .tape import Tape, Tracked, fail_if_invalid
+from .methods import forward, reverse
+from .methods.base import Problem
+from .recording import (
+    hessian_matrix,
+    input_adjoints,
+    record_run,
+    scalar_seed,
+    tracked_value,
+)
+from .tape import Tracked, fail_if_invalid
 
 Function = Callable[..., Any] | str
-
-
-def record_run(f: Callable[..., Any], args: Arguments, values: list[Any] | None = None,
-               m: Any = NUMPY):
-    """One run of f on tracked inputs (``args``' values, or ``values``): the tape, the
-    inputs and the output.  Every recording of a Python function goes through here."""
-    tape = Tape(m)
-    inputs = [tape.input(v, n) for v, n in zip(values or args.values, args.names, strict=True)]
-    return tape, inputs, run_user(f, args, inputs)
-
-
-def _plain(v: Any) -> Any:
-    return v.value if isinstance(v, Tracked) else v
-
-
-def input_adjoints(tape: Tape, inputs: list[Tracked], out: Any, seed: Any, args: Arguments) -> list[Any]:
-    """The inputs' adjoints after one backward sweep (zeros where f ignores one)."""
-    adjoint = tape.backward(out, seed) if isinstance(out, Tracked) else [None] * len(tape)
-    result = []
-    for x, v in zip(inputs, args.values, strict=True):
-        a = adjoint[x.index]
-        if type(a) is np.ndarray and type(v) is np.ndarray and a.shape == v.shape:
-            result.append(a)  # the common case
-        elif a is None:
-            result.append(np.zeros_like(v) if type(v) is np.ndarray else 0.0)
-        elif isinstance(a, Dual):
-            result.append(a)
-        elif type(v) is np.ndarray:
-            result.append(np.array(np.broadcast_to(a, v.shape), dtype=float))
-        else:
-            result.append(float(a))
-    return result
 
 
 @bounded
@@ -86,27 +62,11 @@ def reverse_pass(f: Callable[..., Any], at: Any, cotangent: Any = None, m: Any =
     tape, inputs, out = record_run(f, args, m=m)
     value = out.value if type(out) is Tracked else out
     fail_if_invalid(tape, "f", value)
-    seed = _seed(value, cotangent)
+    seed = scalar_seed(value, cotangent)
     grads = input_adjoints(tape, inputs, out, seed, args)
     for g in grads:
         fail_if_invalid(tape, "the gradient", g)
     return args.pack(grads), value, tape
-
-
-def _seed(value: Any, cotangent: Any) -> Any:
-    if cotangent is None and isinstance(value, float):
-        return 1.0
-    shape = np.shape(value)
-    if cotangent is None:
-        if shape != ():
-            raise DiffkitError(
-                f"f returns an array of shape {shape}, not a number: a gradient needs a "
-                "scalar f; give cotangent=... for ūᵀJ (vjp) or use jacobian")
-        return 1.0
-    seed = np.asarray(cotangent, dtype=float)
-    if seed.shape != shape:
-        raise DiffkitError(f"the cotangent has shape {seed.shape}; f returns shape {shape}")
-    return seed if shape else float(seed)
 
 
 @bounded
@@ -127,7 +87,7 @@ def derivative(f: Function, at: Any, order: int = 1) -> Any:
     y = run_user(f, args, [seed])
     for _ in range(order):
         y = y.tangent if isinstance(y, Dual) else np.zeros_like(y) * 1.0
-    y = _plain(y)
+    y = tracked_value(y)
     if not np.all(np.isfinite(y)):
         raise EvaluationError("the derivative is not finite here")
     return float(y) if np.ndim(y) == 0 else np.asarray(y)
@@ -142,7 +102,7 @@ def jacobian(f: Function, at: Any) -> Any:
         return _expression_rows(f, at, "jacobian")
     args = Arguments.of(f, at)
     tape, inputs, out = record_run(f, args)
-    value = np.asarray(_plain(out), dtype=float)
+    value = np.asarray(tracked_value(out), dtype=float)
     fail_if_invalid(tape, "f", value)
     entries = value.size * args.size
     if entries > DEFAULT_LIMITS.max_jacobian_entries:
@@ -195,7 +155,7 @@ def forward_pass(f: Callable[..., Any], at: Any, tangent: Any) -> tuple[Any, Any
             raise DiffkitError(f"the tangent for {name} has shape {t.shape}; {name} has {np.shape(v)}")
         seeded.append(Dual(v, t if t.shape else float(t)))
     y = run_user(f, args, seeded)
-    value = _plain(y.primal if isinstance(y, Dual) else y)
+    value = tracked_value(y.primal if isinstance(y, Dual) else y)
     result = y.tangent if isinstance(y, Dual) else 0.0
     if np.shape(result) != np.shape(value):  # f ignores the direction somewhere
         result = np.broadcast_to(result, np.shape(value)) * 1.0
@@ -224,41 +184,9 @@ def hessian(f: Function, at: Any) -> Any:
     return float(h) if h.ndim == 0 else h
 
 
-def hessian_matrix(f: Callable[..., Any], args: Arguments, m: Any = NUMPY) -> np.ndarray:
-    """The n × n Hessian over every scalar entry of the arguments, forward over reverse:
-    for entry i, f runs on dual numbers seeded along it while the tape records, and one
-    backward sweep gives the adjoints' tangents — column i."""
-    n = args.size
-    columns = []
-    for i in range(n):
-        direction = np.zeros(n)
-        direction[i] = 1.0
-        seeded, offset = [], 0
-        for v in args.values:
-            size = int(np.size(v))
-            part = direction[offset:offset + size]
-            seeded.append(Dual(v, part.reshape(np.shape(v)) if np.ndim(v) else float(part[0])))
-            offset += size
-        with arithmetic(m):
-            tape, inputs, out = record_run(f, args, seeded, m)
-            _seed(primal_value(out), None)  # a scalar f only
-            grads = input_adjoints(tape, inputs, out, 1.0, args)
-        columns.append(np.concatenate([
-            np.ravel(g.tangent if isinstance(g, Dual) else np.zeros(np.shape(v)))
-            for g, v in zip(grads, args.values, strict=True)]))
-    h = np.array(columns, dtype=float).T
-    if not np.all(np.isfinite(h)):
-        raise EvaluationError("the Hessian is not finite here")
-    return h
-
-
 def _expression_rows(expression: Any, at: Any, what: str, order: int = 1) -> Any:
     """The same questions about expression text, answered by the comparison's methods."""
-    from .directional import _problem
-    from .limits import DEFAULT_LIMITS
-    from .methods import forward, reverse
-
-    problem = _problem(expression, at, DEFAULT_LIMITS)
+    problem = Problem.of_text(expression, at, DEFAULT_LIMITS)
     if what == "derivative":
         problem.order = order
         row = forward.run(problem).rows()[0]

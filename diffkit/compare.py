@@ -28,6 +28,8 @@ from .evaluate import evaluate, find_kinks, is_finite
 from .limits import DEFAULT_LIMITS, Limits
 from .methods import HESSIANS, METHODS, MethodResult, Problem
 from .methods.python_function import FunctionProblem
+from .noise import estimate_noise
+from .plotting import plot_comparison
 from .point import PointLike
 from .reference import Reference, one_sided
 from .reference import reference as compute_reference
@@ -289,7 +291,6 @@ class Comparison:
         """Two bar charts side by side: each method's log10 relative error against the
         reference, and the operations it executed; a method that failed has no bar and
         its name is marked ✗.  Returns the matplotlib Figure."""
-        from .plotting import plot_comparison
 
         return plot_comparison(self, ax=ax)
 
@@ -385,7 +386,6 @@ def _left(deadline: float) -> float:
 
 def _estimate_noise(problem: Problem) -> tuple[float | None, str]:
     """The relative noise level of f, from a difference table along each variable."""
-    from .noise import estimate_noise
 
     levels = []
     for name in problem.point:

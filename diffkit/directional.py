@@ -23,15 +23,17 @@ import numpy as np
 import sympy as sp
 
 from . import autodiff
+from .adjoints import adjoints
 from .arguments import is_function
+from .backends import NUMPY
 from .budget import bounded
+from .counting import CountingBackend, OpCounter
 from .dual import Dual, arithmetic
 from .errors import DiffkitError
 from .evaluate import evaluate
 from .formatting import strict
 from .limits import DEFAULT_LIMITS, Limits
 from .methods.base import Problem
-from .methods.reverse import adjoints
 from .point import PointLike
 
 
@@ -65,8 +67,6 @@ def _given(positional: Any, keyword: Any, what: str) -> Any:
 
 
 def _counting():
-    from .backends import NUMPY
-    from .counting import CountingBackend, OpCounter
 
     counter = OpCounter()
     return CountingBackend(NUMPY, counter), counter

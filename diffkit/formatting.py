@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .errors import DiffkitError
+
 
 def _kind(v: Any) -> str | None:
     """"inf", "-inf" or "nan" for a non-finite float, else None."""
@@ -120,7 +122,6 @@ def to_dataframe(records: list[dict]):
     try:
         import pandas as pd
     except ImportError:
-        from .errors import DiffkitError
 
         raise DiffkitError("to_dataframe needs pandas, which diffkit does not install: "
                            "pip install pandas (or use to_dict())") from None

@@ -25,11 +25,15 @@ from typing import Any
 import numpy as np
 
 from . import formatting as fmt
-from .arguments import Arguments
+from .arguments import Arguments, call_user
 from .autodiff import reverse_pass
 from .budget import bounded
 from .errors import DiffkitError
+from .evaluate import find_kinks
 from .limits import DEFAULT_LIMITS, Limits
+from .methods.finite_difference import run_richardson
+from .methods.python_function import FunctionProblem
+from .plotting import plot_gradient_check
 
 #: components checked by differences (each costs ~12 evaluations of f); more are sampled
 MAX_DIFFERENCED = 100
@@ -145,7 +149,6 @@ class GradientCheck:
     def plot(self, ax: Any = None) -> Any:
         """Each component's relative error against reverse mode, with the tolerance;
         returns the matplotlib Figure."""
-        from .plotting import plot_gradient_check
 
         return plot_gradient_check(self, ax=ax)
 
@@ -194,10 +197,6 @@ def check_gradient(f: Callable[..., Any], grad_f: Callable[..., Any], at: Any, *
     size, or to a thousandth of the largest component if that is larger).  Up to
     ``MAX_DIFFERENCED`` components are also differenced (a random sample, fixed by
     ``seed``, beyond that)."""
-    from .arguments import call_user
-    from .evaluate import find_kinks
-    from .methods.finite_difference import run_richardson
-    from .methods.python_function import FunctionProblem
 
     args = Arguments.of(f, at)
     exact_struct, _, _ = reverse_pass(f, at)

@@ -81,9 +81,7 @@ def plot_scaling(report: Any, ax: Any = None) -> Any:
     if f_points:
         ns, ops = zip(*f_points, strict=True)
         ax.loglog(ns, ops, "k--", lw=1, label="one evaluation of f")
-    from .scaling import FAMILIES
-
-    ax.set_xlabel(f"n ({FAMILIES[report.family][1]})")
+    ax.set_xlabel(f"n ({report.n_means})")
     ax.set_ylabel("primitive operations (measured)")
     ax.set_title(f"cost of the derivative: {report.family}")
     ax.grid(True, which="major", alpha=0.3)

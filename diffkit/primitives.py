@@ -27,7 +27,9 @@ Every way of differentiating reads this one table.  An entry holds
   its rules (``tests/test_primitive_table.py``); a scalar entry without examples is
   checked on a fixed grid of points its domain admits, an array entry must give them.
 
-Adding a primitive is one ``_define`` call here (plus the backends' function of the
+The array and machine-learning rows live in ``array_primitives`` (imported with the
+package, so the table is whole wherever it is read).  Adding a primitive is one
+``_define`` call here (plus the backends' function of the
 same name); every interpreter, the op counter and the complex step pick it up.
 
 >>> float(PRIMITIVES["sin"].partials[0](NUMPY, 0.0, 0.0))  # d/dx sin(x) at 0
@@ -308,5 +310,3 @@ _define(
     domain_text="DiracDelta(0) is not a number: the derivative does not exist here",
 )
 
-
-from . import array_primitives  # noqa: F401  (the array and machine-learning rows)

@@ -24,9 +24,11 @@ import sympy as sp
 from . import formatting as fmt
 from .budget import time_budget
 from .errors import DiffkitError
+from .evaluate import evaluate
 from .graph import build_graph
 from .limits import DEFAULT_LIMITS, Limits
 from .methods import HESSIANS, METHODS, Problem
+from .plotting import plot_scaling
 
 
 def _sum_of_squares(n: int) -> tuple[sp.Expr, dict[str, float]]:
@@ -93,8 +95,13 @@ class ScalingReport:
     rows: list[dict[str, Any]] = field(default_factory=list)
     hessian: bool = False
 
+    @property
+    def n_means(self) -> str:
+        """What n counts in this family: variables, nesting depth, factors, inputs."""
+        return FAMILIES[self.family][1]
+
     def to_dict(self) -> dict[str, Any]:
-        return fmt.strict({"family": self.family, "n_means": FAMILIES[self.family][1],
+        return fmt.strict({"family": self.family, "n_means": self.n_means,
                 "derivative": "hessian" if self.hessian else "gradient",
                 "rows": [dict(r) for r in self.rows]})
 
@@ -138,7 +145,6 @@ class ScalingReport:
 
     def plot(self, ax: Any = None) -> Any:
         """Ops against n on log-log axes, one line per method; returns the Figure."""
-        from .plotting import plot_scaling
 
         return plot_scaling(self, ax=ax)
 
@@ -187,7 +193,6 @@ def scaling(
             expr, point = build(n)
         problem = Problem(expr, build_graph(expr), point)
         m_count, counter = problem.counting()
-        from .evaluate import evaluate
 
         evaluate(problem.graph, point, m_count)
         function_ops = counter.total

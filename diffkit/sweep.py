@@ -37,6 +37,7 @@ from .limits import DEFAULT_LIMITS, Limits
 from .methods.base import Problem
 from .methods.finite_difference import EPS, default_step
 from .methods.python_function import FunctionProblem
+from .plotting import plot_sweep
 from .point import PointLike, choose_variable
 from .primitives import PRIMITIVES
 from .reference import derivative_at
@@ -168,7 +169,6 @@ class Sweep:
     def plot(self, ax: Any = None) -> Any:
         """A log-log plot of |error| against h with each scheme's model; returns the
         matplotlib Figure (matplotlib is imported only here)."""
-        from .plotting import plot_sweep
 
         return plot_sweep(self, ax=ax)
 

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from . import array_primitives  # noqa: F401  (the array rows this module reads)
 from .backends import NUMPY, basic_index
 from .errors import DiffkitError, EvaluationError
 from .evaluate import is_finite

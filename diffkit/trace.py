@@ -29,8 +29,10 @@ from .evaluate import evaluate
 from .graph import Graph, build_graph, format_operation
 from .limits import DEFAULT_LIMITS, Limits
 from .parse import parse_function
+from .plotting import plot_trace
 from .point import PointLike, choose_variable, point_from
 from .primitives import MINUS_ONE, ONE, PRIMITIVES, ZERO
+from .recording import record_run
 
 _SUBSCRIPT = str.maketrans("-0123456789", "₋₀₁₂₃₄₅₆₇₈₉")
 
@@ -122,7 +124,6 @@ class Trace:
     def plot(self, ax: Any = None) -> Any:
         """The computation graph with each node's value and tangent/adjoint; returns
         the matplotlib Figure."""
-        from .plotting import plot_trace
 
         return plot_trace(self, ax=ax)
 
@@ -246,7 +247,6 @@ def _recorded(expression: Any, at: Any, limits: Limits):
     if is_function(expression):
         if at is None:
             raise DiffkitError("a Python function's graph is the one it records at a point: give at=")
-        from .autodiff import record_run
 
         args = Arguments.of(expression, at)
         if any(np.ndim(v) for v in args.values):
@@ -277,7 +277,6 @@ def record(f: Any, at: Any, *, limits: Limits = DEFAULT_LIMITS) -> Graph:
     v2 = 1.0
     v3 = v1 + 1.0
     """
-    from .autodiff import record_run
 
     if not is_function(f):
         raise DiffkitError("record takes a Python function; build_graph takes expressions")

@@ -53,3 +53,76 @@ def test_another_distributions_top_level_cli_package_cannot_shadow_diffkits(tmp_
         assert done.returncode == 0, (command, done.stderr)
         assert "dummy" not in done.stdout + done.stderr
         assert "exact f' = 2*x = 6" in done.stdout
+
+
+def _diffkit_imports(path: pathlib.Path) -> tuple[set[str], list[str]]:
+    """The diffkit modules a file imports at module level, and the lines of any import
+    of a diffkit module inside a function or class (lazy imports of matplotlib or
+    pandas are fine; of diffkit's own modules they hide a cycle)."""
+    import ast
+
+    tree = ast.parse(path.read_text())
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    if path.name == "__init__.py":
+        package = package.rsplit(".", 1)[0] + ".__init__"
+    here = package.rsplit(".", 1)[0]
+    top, nested = set(), []
+
+    def resolve(node: ast.ImportFrom) -> list[str]:
+        if node.level:
+            base = here.split(".")[: len(here.split(".")) - node.level + 1]
+            module = ".".join(base + ([node.module] if node.module else []))
+        else:
+            module = node.module or ""
+        if not module.startswith("diffkit"):
+            return []
+        if node.module is None or (node.level and not node.module):
+            return [f"{module}.{a.name}" for a in node.names]
+        return [module]
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            names = resolve(node)
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names if a.name.startswith("diffkit")]
+        else:
+            continue
+        if not names:
+            continue
+        if node.col_offset == 0:
+            top.update(names)
+        else:
+            nested.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    return top, nested
+
+
+def test_the_package_imports_downward_only_no_cycle_no_function_level_import():
+    modules: dict[str, set[str]] = {}
+    nested_all: list[str] = []
+    files = sorted((ROOT / "diffkit").rglob("*.py"))
+    known = {".".join(f.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+             for f in files}
+    for path in files:
+        name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        top, nested = _diffkit_imports(path)
+        nested_all += nested
+        # "from . import x" names a module when x is one; otherwise the package itself
+        modules[name] = {m if m in known else m.rsplit(".", 1)[0] for m in top} - {name}
+    assert nested_all == []
+    # the package's own __init__ re-exports everything: leave it out of the walk
+    graph = {m: {d for d in deps if d != "diffkit"} for m, deps in modules.items()
+             if m != "diffkit"}
+    state: dict[str, int] = {}
+
+    def visit(m: str, trail: list[str]) -> None:
+        state[m] = 1
+        for d in graph.get(m, ()):
+            if state.get(d) == 1:
+                raise AssertionError("import cycle: " + " -> ".join([*trail, m, d]))
+            if d in graph and not state.get(d):
+                visit(d, [*trail, m])
+        state[m] = 2
+
+    for m in graph:
+        if not state.get(m):
+            visit(m, [])

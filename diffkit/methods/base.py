@@ -10,10 +10,13 @@ from typing import Any, NamedTuple
 import numpy as np
 import sympy as sp
 
-from diffkit.backends import NUMPY
+from diffkit.adjoints import adjoints
+from diffkit.backends import NUMPY, SYMPY
 from diffkit.budget import time_budget
 from diffkit.counting import CountingBackend, OpCounter
-from diffkit.errors import BudgetExceeded
+from diffkit.dual import Dual
+from diffkit.errors import BudgetExceeded, EvaluationError
+from diffkit.evaluate import along, evaluate
 from diffkit.formatting import strict
 from diffkit.graph import Graph, build_graph
 from diffkit.limits import DEFAULT_LIMITS, Limits
@@ -79,10 +82,6 @@ def differentiate(expression: sp.Expr, variables: list[str], order: int = 1) -> 
     differentiated once, so the work grows with the graph, not with the printed tree
     (``sympy.diff`` walks the tree: 15 s on the logistic map at depth 14, where this
     takes milliseconds).  The tests check it against ``sympy.diff``."""
-    from diffkit.backends import SYMPY
-    from diffkit.evaluate import evaluate
-    from diffkit.graph import build_graph
-    from diffkit.methods.reverse import adjoints
 
     symbols = {s.name: s for s in expression.free_symbols}
 
@@ -134,7 +133,6 @@ class Problem:
     def run(self, inputs: dict[str, Any], m: Any, check: bool = True) -> list[Any]:
         """f's outputs for one value per variable — floats, complex numbers, arrays of
         points, Duals or mpmath numbers — computed with backend ``m``."""
-        from diffkit.evaluate import evaluate
 
         values = evaluate(self.graph, inputs, m, check=check)
         return [values[o] for o in self.graph.outputs]
@@ -149,7 +147,6 @@ class Problem:
     def along(self, name: str):
         """f as a numpy function of one variable, the others held at the point (nan
         outside the domain): what sweeps and the noise probe evaluate."""
-        from diffkit.evaluate import along
 
         return along(self.graph, self.point, name)
 
@@ -173,8 +170,6 @@ class Problem:
         if key not in cache:
             import math
 
-            from diffkit.dual import Dual
-            from diffkit.errors import EvaluationError
 
             seed: Any = self.point[name]
             for _ in range(order):

@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from diffkit.backends import MPMATH
+from diffkit.counting import CountingBackend, OpCounter
 from diffkit.errors import EvaluationError
 from diffkit.stencils import Stencil, stencil
 
@@ -377,8 +379,6 @@ def run_extended(problem: Problem) -> MethodResult:
     per variable; fails where x ± h leaves the domain or at a kink."""
     import mpmath
 
-    from diffkit.backends import MPMATH
-    from diffkit.counting import CountingBackend, OpCounter
 
     counter = OpCounter()
     m = CountingBackend(MPMATH, counter)

@@ -31,6 +31,7 @@ from diffkit.errors import (
     UnsupportedError,
 )
 from diffkit.overloading import primal_value, stacked
+from diffkit.recording import record_run
 from diffkit.tape import Tape, Tracked, fail_if_invalid
 
 from .base import Problem
@@ -120,8 +121,6 @@ class FunctionProblem(Problem):
 
     def record(self, m: Any) -> tuple[Tape, list[Tracked], Any]:
         """One run of f on a tape at the point (reverse mode's forward sweep)."""
-        from diffkit.autodiff import record_run
-
         tape, inputs, out = record_run(self.function, self.arguments, m=m)
         fail_if_invalid(tape, "f", out.value if isinstance(out, Tracked) else out)
         return tape, inputs, out

@@ -10,40 +10,16 @@ from typing import Any
 
 import numpy as np
 
+from diffkit.adjoints import adjoints
+from diffkit.dual import Dual, arithmetic
 from diffkit.errors import EvaluationError
 from diffkit.evaluate import evaluate, is_finite
-from diffkit.graph import Graph
-from diffkit.primitives import PRIMITIVES, adjoint_term
+from diffkit.recording import hessian_matrix, input_adjoints
 
 from .base import MethodResult, Problem
+from .forward import innermost_tangent, nested_seed
 
 ID = "reverse-mode"
-
-
-def adjoints(graph: Graph, values: list[Any], m: Any, output: int | dict[int, Any],
-             seed: Any = 1.0) -> list[Any]:
-    """The adjoint sweep: ∂output/∂node for every node (``None`` where it is zero).
-    ``output`` may also map several output nodes to their seeds (a cotangent ū): the
-    sweep then gives ūᵀJ in one pass."""
-    nodes = graph.nodes
-    adjoint: list[Any] = [None] * len(nodes)
-    seeds = output if isinstance(output, dict) else {output: seed}
-    for node_id, value in seeds.items():
-        adjoint[node_id] = value if adjoint[node_id] is None else m.add(adjoint[node_id], value)
-    for i in range(max(seeds), -1, -1):
-        y_bar = adjoint[i]
-        node = nodes[i]
-        if y_bar is None or node.op in ("var", "const"):
-            continue
-        prim = PRIMITIVES[node.op]
-        args = [values[j] for j in node.args]
-        for k, j in enumerate(node.args):
-            if nodes[j].op == "const":
-                continue
-            contribution = adjoint_term(prim, k, m, args, values[i], y_bar)
-            if contribution is not None:
-                adjoint[j] = contribution if adjoint[j] is None else m.add(adjoint[j], contribution)
-    return adjoint
 
 
 def run(problem: Problem) -> MethodResult:
@@ -82,9 +58,7 @@ def _forward_over_reverse(problem: Problem) -> MethodResult:
     """∂ᵏf/∂xᵢᵏ: the forward and adjoint sweeps run on dual numbers nested k − 1 deep
     and seeded on xᵢ, so the adjoint x̄ᵢ = ∂f/∂xᵢ carries its own derivatives along xᵢ;
     one such pass per variable (for k = 2, a Hessian-vector product each)."""
-    from diffkit.dual import arithmetic
 
-    from .forward import innermost_tangent, nested_seed
 
     m, counter = problem.counting()
     graph = problem.graph
@@ -110,7 +84,6 @@ def _function_rows(problem: Any, tape: Any, inputs: list[Any], out: Any, seeds: 
                    ) -> list[dict[str, float]]:
     """One backward sweep per seed over a recorded run of a Python function: each
     gives a row {entry: adjoint} (an entry of an array argument is a variable)."""
-    from diffkit.autodiff import input_adjoints
 
     rows = []
     for seed in seeds:
@@ -160,7 +133,6 @@ def _one_hot(shape: tuple[int, ...], k: int) -> np.ndarray:
 def hessian(problem: Problem) -> MethodResult:
     """Forward-over-reverse: with xᵢ seeded as a dual number, one forward and one
     adjoint sweep give the whole column ∂(∇f)/∂xᵢ (a Hessian-vector product): n passes."""
-    from diffkit.dual import Dual, arithmetic
 
     if hasattr(problem, "record"):
         return _function_hessian(problem)
@@ -189,7 +161,6 @@ def hessian(problem: Problem) -> MethodResult:
 def _function_hessian(problem: Any) -> MethodResult:
     """Forward over reverse for a Python function: the tape is recorded on Duals seeded
     along one entry, and its backward sweep gives that entry's column."""
-    from diffkit.autodiff import hessian_matrix
 
     m, counter = problem.counting()
     names = problem.variables
