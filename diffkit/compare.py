@@ -26,7 +26,8 @@ from .budget import time_budget
 from .errors import DiffkitError
 from .evaluate import evaluate, find_kinks, is_finite
 from .limits import DEFAULT_LIMITS, Limits
-from .methods import HESSIANS, METHODS, MethodResult, Problem
+from .methods import HESSIANS, METHODS, REGISTRY, MethodResult, Problem
+from .methods.base import NO_DERIVATIVE, UNRELIABLE
 from .methods.python_function import FunctionProblem
 from .noise import estimate_noise
 from .plotting import plot_comparison
@@ -228,8 +229,7 @@ class Comparison:
                 "note": r.error if r.error else "; ".join(r.notes),
                 "failed": "yes" if r.error else "",
                 # answered, but says its number is not to be trusted here
-                "flagged": "yes" if not r.error and any(
-                    n.startswith(("unreliable", "no derivative here")) for n in r.notes) else "",
+                "flagged": "yes" if r.status in (UNRELIABLE, NO_DERIVATIVE) else "",
             })
         return rows
 
@@ -305,18 +305,10 @@ def _side(v: float | None) -> str:
     return "none" if v is None else fmt.number(v)
 
 
-#: What each method's number means where f has no derivative.
-AT_A_KINK = {
-    "symbolic": "SymPy's conventions sign(0) = 0, Heaviside(0) = 1/2",
-    "fd-forward": "a forward difference (about the right derivative)",
-    "fd-backward": "a backward difference (about the left derivative)",
-    "fd-central": "a central difference (about the mean of the one-sided slopes)",
-    "fd-richardson": "central differences (about the mean of the one-sided slopes)",
-    "fd-extended": "a central difference (about the mean of the one-sided slopes)",
-    "complex-step": "the complex step",
-    "forward-mode": "the primitive table's subgradient (see the note above)",
-    "reverse-mode": "the primitive table's subgradient (see the note above)",
-}
+def _at_a_kink(method: str) -> str:
+    """What a method's number is where f has no derivative, as it registered it."""
+    known = REGISTRY.get(method)
+    return known.at_a_kink if known is not None else "whatever this method gives there"
 
 
 def _run(method: str, problem: Problem, hessian: bool = False,
@@ -555,7 +547,8 @@ def compare(
             comparison.reference_error = "not differentiable at this point"
             for r in results:
                 if r.error is None:
-                    r.notes.insert(0, f"no derivative here; the value is {AT_A_KINK[r.method]}")
+                    r.notes.insert(0, f"no derivative here; the value is {_at_a_kink(r.method)}")
+                    r.status = NO_DERIVATIVE
             return comparison
         comparison.not_differentiable = [
             f"{k.primitive} has a kink at {k.at}, but the one-sided derivatives agree: "

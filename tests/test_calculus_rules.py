@@ -5,6 +5,7 @@ import mpmath
 import pytest
 
 import diffkit
+from diffkit.methods import REGISTRY
 
 #: digits for the hand-derived derivatives (a context in each test: never a global)
 DIGITS = 40
@@ -43,12 +44,9 @@ RULES = {
     "max away from a tie": ("max(x, 2*x - 1)", 3.0, lambda x: mpmath.mpf(2)),
 }
 
-# How close each method must come, relative: exact methods to a few ulp,
-# difference formulas to their textbook floors.
-TOLERANCE = {
-    "symbolic": 1e-14, "complex-step": 1e-14, "forward-mode": 1e-14, "reverse-mode": 1e-14,
-    "fd-richardson": 1e-10, "fd-extended": 1e-15, "fd-central": 1e-8, "fd-forward": 1e-6, "fd-backward": 1e-6,
-}
+# How close each method must come, relative: what it registered (exact methods to a
+# few ulp, difference formulas to their textbook floors).
+TOLERANCE = {m.id: m.tolerance for m in REGISTRY.values()}
 
 
 @pytest.mark.parametrize("rule", sorted(RULES))

@@ -92,3 +92,27 @@ def test_a_swollen_derivative_is_not_printed_but_its_size_is():
     assert d["derivative_ops"] > 5_000
     assert d["derivative_expression"] is None
     assert c.result("symbolic").rel_error < 1e-12
+
+
+def test_a_new_method_is_one_module_plus_one_registry_line_and_works_at_a_kink():
+    """A dummy method registered for one comparison: it runs in its row, says what its
+    number means at a kink, and no other registry needs to know it."""
+    from diffkit.counting import OpCounter
+    from diffkit.methods import METHODS, Method, MethodResult, registered
+
+    def half_sum(problem):
+        counter = OpCounter()
+        counter.add("add")
+        return MethodResult.measured("dummy", dict.fromkeys(problem.variables, 0.5), counter, 1)
+
+    dummy = Method("dummy", half_sum, at_a_kink="half of one, always", tolerance=1.0)
+    with registered(dummy):
+        smooth = diffkit.compare("x**2", at=0.25, methods=["dummy", "reverse-mode"])
+        assert smooth.result("dummy").derivative == {"x": 0.5}
+        assert smooth.result("dummy").rel_error == 0.0
+        kink = diffkit.compare("abs(x)", at=0)
+        row = kink.result("dummy")
+        assert row.status == "no derivative here"
+        assert row.notes[0] == "no derivative here; the value is half of one, always"
+        assert kink.to_dict()["results"][-1]["method"] == "dummy"
+    assert "dummy" not in METHODS

@@ -249,6 +249,10 @@ class Problem:
         return CountingBackend(NUMPY, counter), counter
 
 
+#: the statuses a row can have
+OK, UNRELIABLE, NO_DERIVATIVE, FAILED = "ok", "unreliable", "no derivative here", "failed"
+
+
 @dataclass
 class MethodResult:
     """One row of the comparison."""
@@ -269,6 +273,13 @@ class MethodResult:
     jacobian: list[list[float]] | None = None  # rows: outputs, columns: variables
     variables: list[str] = field(default_factory=list)
     hessian: list[list[float]] | None = None  # with compare(..., hessian=True)
+    #: ``ok``; ``unreliable`` (answered, but its own check doubts the number); ``no
+    #: derivative here`` (answered at a point where f has none); ``failed`` (``error``)
+    status: str = "ok"
+
+    def __post_init__(self) -> None:
+        if self.error is not None:
+            self.status = FAILED
 
     @classmethod
     def measured(
@@ -303,6 +314,7 @@ class MethodResult:
             "evaluations": self.evaluations,
             "seconds": self.seconds,
             "error": self.error,
+            "status": self.status,
             "notes": list(self.notes),
             "ops_by_operation": dict(self.ops_by_operation),
             "step": self.step,

@@ -13,7 +13,7 @@ import numpy as np
 from diffkit.errors import EvaluationError, NotAnalyticError
 from diffkit.primitives import PRIMITIVES
 
-from .base import MethodResult, Problem
+from .base import OK, UNRELIABLE, MethodResult, Problem
 from .finite_difference import EPS, _steps_text, f_at
 
 ID = "complex-step"
@@ -58,4 +58,5 @@ def run(problem: Problem) -> MethodResult:
         step=steps,
         notes=([f"unreliable: {subnormal} (x is tiny)"] if subnormal else [])
         + [f"step h = {_steps_text(steps)} (imaginary)"],
+        status=UNRELIABLE if subnormal else OK,
     )

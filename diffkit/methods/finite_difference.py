@@ -30,7 +30,8 @@ from diffkit.counting import CountingBackend, OpCounter
 from diffkit.errors import EvaluationError
 from diffkit.stencils import Stencil, stencil
 
-from .base import MethodResult, Problem
+from .base import OK, MethodResult, Problem
+from .base import UNRELIABLE as UNRELIABLE_STATUS
 
 EPS = float(np.finfo(float).eps)
 
@@ -270,7 +271,7 @@ def run_richardson(problem: Problem, levels: int = 10, derivative: int | None = 
     best = _richardson(problem, levels, derivative, 1.0)
     evaluations, ops = best.evaluations, best.ops
     shrink = 1.0
-    while best.notes[0].startswith("unreliable") and not isinstance(problem.step, float) and shrink > 1e-6:
+    while best.status == UNRELIABLE_STATUS and not isinstance(problem.step, float) and shrink > 1e-6:
         shrink *= 1e-3
         retry = _richardson(problem, levels, derivative, shrink)
         evaluations += retry.evaluations
@@ -349,7 +350,8 @@ def _richardson(problem: Problem, levels: int, derivative: int | None, shrink: f
     estimate = max(estimates)
     notes = [f"error estimate ±{estimate:.2g}; first step h = {_steps_text(steps)}"]
     scale = max(abs(v) for row in rows for v in row.values())
-    if not estimate <= UNRELIABLE * max(scale, 1e-300):
+    unreliable = not estimate <= UNRELIABLE * max(scale, 1e-300)
+    if unreliable:
         notes.insert(0, f"unreliable: the error estimate ±{estimate:.2g} is more than "
                         f"{UNRELIABLE:g} of the value")
     return MethodResult.measured(
@@ -360,6 +362,7 @@ def _richardson(problem: Problem, levels: int, derivative: int | None, shrink: f
         step=steps,
         error_estimate=estimate,
         notes=notes,
+        status=UNRELIABLE_STATUS if unreliable else OK,
     )
 
 
