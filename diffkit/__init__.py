@@ -11,7 +11,8 @@ Public API: ``parse``, ``compare`` (→ ``Comparison``), ``sweep`` (→ ``Sweep`
 
 from . import array_primitives  # noqa: F401  (the table's array and ML rows)
 from .autodiff import derivative, gradient, hessian, jacobian
-from .compare import Comparison, compare
+from .compare import compare
+from .comparison import Comparison
 from .directional import Directional, jvp, vjp
 from .dual import Dual
 from .errors import (
