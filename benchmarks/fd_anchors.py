@@ -30,7 +30,7 @@ import diffkit
 from diffkit.graph import build_graph
 from diffkit.methods import METHODS
 from diffkit.methods.base import Problem
-from diffkit.methods.finite_difference import run_richardson
+from diffkit.methods.richardson import run_richardson
 from diffkit.reference import derivative_at
 
 CASES = [

@@ -31,8 +31,8 @@ from .budget import bounded
 from .errors import DiffkitError
 from .evaluate import find_kinks
 from .limits import DEFAULT_LIMITS, Limits
-from .methods.finite_difference import run_richardson
 from .methods.python_function import FunctionProblem
+from .methods.richardson import run_richardson
 from .plotting import plot_gradient_check
 
 #: components checked by differences (each costs ~12 evaluations of f); more are sampled

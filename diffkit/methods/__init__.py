@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 
-from . import complex_step, finite_difference, forward, reverse, symbolic
+from . import complex_step, finite_difference, forward, reverse, richardson, symbolic
 from .base import MethodResult, Problem
 
 Run = Callable[[Problem], MethodResult]
@@ -79,7 +79,7 @@ register(Method("fd-backward", partial(finite_difference.run_scheme, method="fd-
                 tolerance=1e-6, at_a_kink="a backward difference (about the left derivative)"))
 register(Method("fd-central", partial(finite_difference.run_scheme, method="fd-central"),
                 tolerance=1e-8, at_a_kink=_CENTRAL, hessian=finite_difference.hessian_central))
-register(Method(finite_difference.RICHARDSON, finite_difference.run_richardson, tolerance=1e-10,
+register(Method(richardson.RICHARDSON, richardson.run_richardson, tolerance=1e-10,
                 at_a_kink="central differences (about the mean of the one-sided slopes)"))
 register(Method(finite_difference.EXTENDED, finite_difference.run_extended, tolerance=1e-15,
                 at_a_kink=_CENTRAL))

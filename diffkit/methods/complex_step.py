@@ -14,7 +14,7 @@ from diffkit.errors import EvaluationError, NotAnalyticError
 from diffkit.primitives import PRIMITIVES
 
 from .base import OK, UNRELIABLE, MethodResult, Problem
-from .finite_difference import EPS, _steps_text, f_at
+from .finite_difference import EPS, f_at, steps_text
 
 ID = "complex-step"
 
@@ -57,6 +57,6 @@ def run(problem: Problem) -> MethodResult:
         len(problem.variables),
         step=steps,
         notes=([f"unreliable: {subnormal} (x is tiny)"] if subnormal else [])
-        + [f"step h = {_steps_text(steps)} (imaginary)"],
+        + [f"step h = {steps_text(steps)} (imaginary)"],
         status=UNRELIABLE if subnormal else OK,
     )

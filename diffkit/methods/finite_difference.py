@@ -30,8 +30,7 @@ from diffkit.counting import CountingBackend, OpCounter
 from diffkit.errors import EvaluationError
 from diffkit.stencils import Stencil, stencil
 
-from .base import OK, MethodResult, Problem
-from .base import UNRELIABLE as UNRELIABLE_STATUS
+from .base import MethodResult, Problem
 
 EPS = float(np.finfo(float).eps)
 
@@ -54,9 +53,6 @@ def rule_for(method: str, accuracy: int | None, derivative: int = 1) -> Stencil:
     if accuracy is None:
         accuracy = 2 if method == "fd-central" else 1
     return stencil(derivative, accuracy, _KINDS[method])
-RICHARDSON = "fd-richardson"
-
-
 def default_step(rule: Stencil, x: float) -> float:
     """ε^(1/(p+d))·max(1, |x|): where truncation and round-off balance for unit scales."""
     return EPS ** (1 / (rule.accuracy + rule.derivative)) * max(1.0, abs(x))
@@ -166,7 +162,7 @@ def run_scheme(problem: Problem, method: str) -> MethodResult:
         counter,
         evaluations,
         step=steps,
-        notes=[f"step h = {_steps_text(steps)}" + (how if auto or problem.accuracy else "")],
+        notes=[f"step h = {steps_text(steps)}" + (how if auto or problem.accuracy else "")],
     )
 
 
@@ -186,188 +182,12 @@ def _stencil_points(problem: Problem, rule: Stencil, steps: dict[str, float]):
     return moves, where
 
 
-def _steps_text(steps: dict[str, float]) -> str:
+def steps_text(steps: dict[str, float]) -> str:
     if len(steps) == 1:
         return f"{next(iter(steps.values())):.3g}"
     if len(steps) > 4:  # many variables: the range (each step is in the JSON's "step")
         return f"{min(steps.values()):.3g} … {max(steps.values()):.3g} ({len(steps)} variables)"
     return ", ".join(f"{k}: {v:.3g}" for k, v in steps.items())
-
-
-class _Table:
-    """One variable's Richardson table: central differences at h0/2^k, extrapolated.
-
-    A central difference has an error series in even powers of h, so each column
-    cancels one more: T[k][j] = T[k][j-1] +
-    (T[k][j-1] − T[k-1][j-1]) / (4^j − 1)."""
-
-    def __init__(self, x: float, h0: float, scale: float, rule: Stencil) -> None:
-        self.x, self.h0, self.h = x, h0, h0
-        self.derivative = rule.derivative
-        # round-off in a row: eps·|f|·Σ|w|/h^d (Σ|w| = 1 for f', 4 for f'')
-        self.noise = EPS * scale * float(rule.roundoff_factor)
-        self.previous: list[Any] = []
-        self.best: Any = None
-        self.best_error = math.inf
-        self.done = False
-
-    def roundoff(self, h: float) -> float:
-        return self.noise / h**self.derivative
-
-    def add_row(self, m: Any, central: Any) -> None:
-        row = [central]
-        k = len(self.previous)
-        roundoff = self.roundoff(self.h)
-        for j in range(1, k + 1):
-            improved = m.add(row[j - 1], m.div(m.sub(row[j - 1], self.previous[j - 1]), 4.0**j - 1))
-            row.append(improved)
-            error = max(abs(improved - row[j - 1]), abs(improved - self.previous[j - 1]), roundoff)
-            if error <= self.best_error:
-                self.best, self.best_error = improved, error
-        if k > 1 and abs(row[k] - self.previous[k - 1]) >= 2 * self.best_error:
-            self.done = True  # round-off has taken over: the table stops improving
-        self.previous = row
-        self.h /= 2
-        if self.best is not None and self.roundoff(self.h) >= self.best_error:
-            self.done = True  # the next row's round-off alone would exceed the best error
-
-    def result(self) -> tuple[float, float]:
-        if self.best is None:
-            return float(self.previous[0]), math.inf
-        return float(self.best), float(self.best_error)
-
-
-def richardson_start(problem: Problem, name: str, derivative: int = 1,
-                     fraction: float = 0.25) -> float:
-    """The first step of the Richardson table: a fraction of the length over which the
-    derivative changes, L = min over k = 2, 4 of (|f^(d)| / |f^(d+k)|)^(1/k) (values
-    from nested dual numbers on the graph; (|f| / |f^(d)|)^(1/d) where those overflow),
-    so that the table starts where the central difference is already a fair
-    estimate, whatever the scale of f.  0.1*max(1, |x|) where L is unknown."""
-    x = problem.point[name]
-    low = problem.higher_derivative(name, derivative)
-    lengths = []
-    for k in (2, 4):  # f^(d+2) alone can vanish at the point by coincidence
-        high = problem.higher_derivative(name, derivative + k)
-        if low and high and math.isfinite(low) and math.isfinite(high):
-            lengths.append((abs(low) / abs(high)) ** (1 / k))
-    if not lengths and low and math.isfinite(low):
-        try:  # higher derivatives overflow: the length over which f itself changes
-            value = abs(problem.value)
-        except EvaluationError:
-            value = 0.0
-        if value:
-            lengths.append((value / abs(low)) ** (1 / derivative))
-    return fraction * min(lengths) if lengths else 0.1 * max(1.0, abs(x))
-
-
-def run_richardson(problem: Problem, levels: int = 10, derivative: int | None = None) -> MethodResult:
-    """Richardson extrapolation of central differences for the derivative of the
-    problem's order (or ``derivative``), with an error estimate that includes the
-    round-off floor.  Any order: the central stencil's error series is in even
-    powers of h whatever the derivative.  When the estimate is unreliable (the first
-    steps straddled a jump or a kink of f) the table restarts from steps a thousand
-    times smaller, twice at most, and the best-estimated result is kept."""
-    best = _richardson(problem, levels, derivative, 1.0)
-    evaluations, ops = best.evaluations, best.ops
-    shrink = 1.0
-    while best.status == UNRELIABLE_STATUS and not isinstance(problem.step, float) and shrink > 1e-6:
-        shrink *= 1e-3
-        retry = _richardson(problem, levels, derivative, shrink)
-        evaluations += retry.evaluations
-        ops += retry.ops
-        if retry.error_estimate < best.error_estimate:
-            best = retry
-            best.notes.append("restarted from smaller steps: the first ones gave an unreliable estimate")
-    best.evaluations, best.ops = evaluations, ops
-    return best
-
-
-def _richardson(problem: Problem, levels: int, derivative: int | None, shrink: float) -> MethodResult:
-    derivative = problem.order if derivative is None else derivative
-    rule = stencil(derivative, 2)
-    offsets = [o for o, w in zip(rule.offsets, rule.weights, strict=True) if w and o]
-    m, counter = problem.counting()
-    n_out = len(problem.output_values)
-    tables: dict[str, list[_Table]] = {}  # per variable, one table per output
-    evaluations = 0
-    centre: list[Any] = [None] * n_out
-    if any(o == 0 and w for o, w in zip(rule.offsets, rule.weights, strict=True)):
-        name0, x0 = next(iter(problem.point.items()))
-        centre = list(f_at(problem, m, [(name0, x0)])[:, 0])
-        evaluations += 1
-
-    def row_values(values: np.ndarray, k: int, start: int) -> dict[int, Any]:
-        at = {o: values[k, start + j] for j, o in enumerate(offsets)}
-        if centre[k] is not None:
-            at[0] = centre[k]
-        return at
-
-    user_step = problem.step if isinstance(problem.step, float) else None
-    started = time.perf_counter()
-    for done, (name, x) in enumerate(problem.point.items()):
-        problem.project(started, done, RICHARDSON)
-        h = user_step or shrink * richardson_start(problem, name, derivative)
-        # a first step that leaves the domain: try smaller ones (not with a user step)
-        for attempt in range(12):
-            h = representable_step(x, h)
-            evaluations += len(offsets)
-            try:
-                first = f_at(problem, m, [(name, x + o * h) for o in offsets])
-                break
-            except EvaluationError:
-                if user_step or attempt == 11:
-                    raise
-                h /= 8
-        tables[name] = [_Table(x, h, abs(v), rule) for v in problem.output_values]
-        for k, t in enumerate(tables[name]):
-            t.add_row(m, combine(m, rule, row_values(first, k, 0), h))
-    for _level in range(1, levels):
-        active = [(name, ts) for name, ts in tables.items() if not all(t.done for t in ts)]
-        if not active:
-            break
-        moves = []
-        for name, ts in active:
-            h = representable_step(ts[0].x, ts[0].h)
-            for t in ts:
-                t.h = h
-            moves += [(name, ts[0].x + o * h) for o in offsets]
-        values = f_at(problem, m, moves)
-        evaluations += len(moves)
-        for i, (_, ts) in enumerate(active):
-            for k, t in enumerate(ts):
-                if not t.done:
-                    t.add_row(m, combine(m, rule, row_values(values, k, i * len(offsets)), t.h))
-                else:
-                    t.h /= 2
-    rows: list[dict[str, float]] = [{} for _ in range(n_out)]
-    estimates = []
-    for name, ts in tables.items():
-        for k, t in enumerate(ts):
-            rows[k][name], estimate = t.result()
-            estimates.append(estimate)
-    steps = {name: ts[0].h0 for name, ts in tables.items()}
-    estimate = max(estimates)
-    notes = [f"error estimate ±{estimate:.2g}; first step h = {_steps_text(steps)}"]
-    scale = max(abs(v) for row in rows for v in row.values())
-    unreliable = not estimate <= UNRELIABLE * max(scale, 1e-300)
-    if unreliable:
-        notes.insert(0, f"unreliable: the error estimate ±{estimate:.2g} is more than "
-                        f"{UNRELIABLE:g} of the value")
-    return MethodResult.measured(
-        RICHARDSON,
-        rows,
-        counter,
-        evaluations,
-        step=steps,
-        error_estimate=estimate,
-        notes=notes,
-        status=UNRELIABLE_STATUS if unreliable else OK,
-    )
-
-
-#: an estimate larger than this fraction of the value flags the result as unreliable
-UNRELIABLE = 1e-6
 
 
 EXTENDED = "fd-extended"
@@ -420,7 +240,7 @@ def run_extended(problem: Problem) -> MethodResult:
         counter,
         evaluations,
         step=steps,
-        notes=[f"{digits}-digit arithmetic; step h = {_steps_text(steps)}"],
+        notes=[f"{digits}-digit arithmetic; step h = {steps_text(steps)}"],
     )
 
 
@@ -464,4 +284,4 @@ def hessian_central(problem: Problem) -> MethodResult:
             matrix[a, b] = matrix[b, a] = float(m.div(num, 4 * steps[a] * steps[b]))
     rows = [{b: matrix[a, b] for b in names} for a in names]
     return MethodResult.measured("fd-central", rows, counter, len(points),
-                                 step=steps, notes=[f"step h = {_steps_text(steps)}"])
+                                 step=steps, notes=[f"step h = {steps_text(steps)}"])
