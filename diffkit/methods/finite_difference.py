@@ -3,9 +3,10 @@
 - ``fd-forward``  (f(x+h) − f(x)) / h, error O(h), default h = √ε·max(1, |x|)
 - ``fd-backward`` (f(x) − f(x−h)) / h, error O(h), default h = √ε·max(1, |x|)
 - ``fd-central``  (f(x+h) − f(x−h)) / 2h, error O(h²), default h = ∛ε·max(1, |x|)
-- ``fd-richardson`` central differences at h, h/2, h/4, ... combined by Richardson
-  extrapolation, stopping when its error estimate stops improving; the estimate is
-  returned with the value.
+- ``fd-extended`` the central difference with f evaluated at 50 digits (mpmath)
+- the central-difference Hessian of ``compare(..., hessian=True)``
+
+(``fd-richardson`` builds on these in ``richardson.py``.)
 
 The weights come from ``stencils`` (Fornberg's recurrence).  Why those steps: a rule
 of accuracy p for the d-th derivative has truncation error ≈ C·hᵖ and round-off error
