@@ -126,3 +126,9 @@ def test_the_package_imports_downward_only_no_cycle_no_function_level_import():
     for m in graph:
         if not state.get(m):
             visit(m, [])
+
+
+def test_no_module_of_the_package_is_over_400_lines():
+    long = {str(p.relative_to(ROOT)): n for p in (ROOT / "diffkit").rglob("*.py")
+            if (n := len(p.read_text().splitlines())) > 400}
+    assert long == {}
