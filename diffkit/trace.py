@@ -32,7 +32,8 @@ from .parse import parse_function
 from .plotting import plot_trace
 from .point import PointLike, choose_variable, point_from
 from .primitives import MINUS_ONE, ONE, PRIMITIVES, ZERO
-from .recording import record_run
+from .recording import record_run, tracked_value
+from .tape import Tracked
 
 _SUBSCRIPT = str.maketrans("-0123456789", "₋₀₁₂₃₄₅₆₇₈₉")
 
@@ -253,7 +254,18 @@ def _recorded(expression: Any, at: Any, limits: Limits):
             raise DiffkitError("traces show numbers: f's arguments must be numbers here "
                                "(print diffkit.record(f, at) for the graph over arrays)")
         tape, _, out = record_run(expression, args)
+        if np.ndim(tracked_value(out)) != 0:
+            raise DiffkitError("traces follow a scalar f; this f returns an array "
+                               "(print diffkit.record(f, at) for its graph)")
+        if not isinstance(out, Tracked):
+            raise DiffkitError("f does not depend on its arguments here: there is nothing "
+                               "to trace")
         graph, values = tape.graph_and_values([out])
+        arrays = sorted({n.op for n in graph.nodes if n.op in PRIMITIVES
+                         and PRIMITIVES[n.op].jvp is not None})
+        if arrays:
+            raise DiffkitError(f"traces show scalar operations, and f used {', '.join(arrays)} "
+                               "(print diffkit.record(f, at) for its graph)")
         return graph, values, args.flat_point(), args.names, args.label(expression)
     parsed = parse_function(expression, limits)
     if len(parsed.outputs) > 1:

@@ -294,6 +294,9 @@ API_CASES = {
     "scaling budget nan": lambda: diffkit.scaling("rosenbrock", [3], budget=float("nan")),
     "scaling n=2.5": lambda: diffkit.scaling("rosenbrock", [2.5]),
     "empty text": lambda: diffkit.compare("", at=1),
+    "trace of an array operation": lambda: diffkit.trace(lambda x: diffkit.sum(x**2), at=1.0),
+    "trace of a vector f": lambda: diffkit.trace(lambda x: [x, x**2], at=1.0),
+    "trace of a constant f": lambda: diffkit.trace(lambda x: 3, at=1.0),
     "bytes": lambda: diffkit.compare(b"x", at=1),
 }
 
