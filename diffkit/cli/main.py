@@ -103,13 +103,10 @@ def compare(expression: str, at: tuple[str, ...], methods: tuple[str, ...],
     """
     if not at:
         raise InputError("no point given: add --at, e.g. --at 2 or --at x=2")
-    try:
-        text = read_expression(expression)
-        comparison = diffkit.compare(text, list(at), methods or None, step=_number_or_auto(step, "--step"),
-                                     noise=_number_or_auto(noise, "--noise"), accuracy=accuracy,
-                                     order=order, hessian=hessian)
-    except DiffkitError as err:
-        raise InputError(err.message) from None
+    text = read_expression(expression)
+    comparison = diffkit.compare(text, list(at), methods or None, step=_number_or_auto(step, "--step"),
+                                 noise=_number_or_auto(noise, "--noise"), accuracy=accuracy,
+                                 order=order, hessian=hessian)
     writer = FORMATS[output_format]
     if writer is None:
         render.print_table(comparison)
@@ -157,11 +154,8 @@ def sweep(expression: str, at: tuple[str, ...], wrt: str | None, order: int,
     """
     if not at:
         raise InputError("no point given: add --at, e.g. --at 2 or --at x=2")
-    try:
-        result = diffkit.sweep(read_expression(expression), list(at), schemes=list(schemes) or None,
-                               order=order, wrt=wrt)
-    except DiffkitError as err:
-        raise InputError(err.message) from None
+    result = diffkit.sweep(read_expression(expression), list(at), schemes=list(schemes) or None,
+                           order=order, wrt=wrt)
     if plot_path is not None:
         save_figure(result.plot, plot_path)
     if output_format == "json":
@@ -196,10 +190,7 @@ def trace(expression: str, at: tuple[str, ...], mode: str, wrt: str | None,
     """
     if not at:
         raise InputError("no point given: add --at, e.g. --at 2 or --at x=2")
-    try:
-        result = diffkit.trace(read_expression(expression), list(at), mode=mode, wrt=wrt)
-    except DiffkitError as err:
-        raise InputError(err.message) from None
+    result = diffkit.trace(read_expression(expression), list(at), mode=mode, wrt=wrt)
     click.echo(render.to_json(result) if output_format == "json" else str(result))
 
 
@@ -220,10 +211,7 @@ def graph(expression: str, output: str | None, png: str | None) -> None:
     for option, path in (("-o", output), ("--png", png)):
         if path is not None and not path:
             raise InputError(f"{option} needs a file name")
-    try:
-        dot = diffkit.to_dot(read_expression(expression))
-    except DiffkitError as err:
-        raise InputError(err.message) from None
+    dot = diffkit.to_dot(read_expression(expression))
     if output is not None:
         try:
             with open(output, "w", encoding="utf-8") as handle:
@@ -274,12 +262,9 @@ def scaling(family: str, sizes: tuple[int, ...], methods: tuple[str, ...], budge
     from rich.console import Console
 
     console = Console(stderr=True)
-    try:
-        with console.status("starting") as status:
-            report = diffkit.scaling(family, sizes, list(methods) or None, budget=budget,
-                                     progress=lambda text: status.update(text), hessian=hessian)
-    except DiffkitError as err:
-        raise InputError(err.message) from None
+    with console.status("starting") as status:
+        report = diffkit.scaling(family, sizes, list(methods) or None, budget=budget,
+                                 progress=lambda text: status.update(text), hessian=hessian)
     if plot_path is not None:
         save_figure(report.plot, plot_path)
     if output_format == "json":
@@ -314,6 +299,9 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as err:
         # click's own usage errors (a bad option, a missing argument) and ours: one line
         error(err.format_message())
+        code = EXIT_INPUT
+    except DiffkitError as err:  # bad input the library found, from any command
+        error(err.message)
         code = EXIT_INPUT
     except (KeyboardInterrupt, Interrupted):
         error("interrupted")
