@@ -159,8 +159,7 @@ def _local_partials(op: str, consts: tuple[sp.Expr | None, ...]) -> tuple[Graph,
     )
 
 
-def _node_by_node(problem: Problem, targets: list[Target]) -> tuple[list, list]:
-    graph = build_graph(problem.expressions)
+def _node_by_node(problem: Problem, graph: Graph, targets: list[Target]) -> tuple[list, list]:
     names = list(dict.fromkeys(wrt[0] for _, wrt in targets))
 
     def sweep(dps: int) -> list[mpmath.mpf]:
@@ -213,10 +212,10 @@ def _outputs(problem: Problem, inputs: dict[str, Any]) -> list[mpmath.mpf]:
 
 
 def _difference(problem: Problem, wrt: tuple[str, ...], exponent: int,
-                rules: dict[int, Stencil]) -> tuple[list[mpmath.mpf], mpmath.mpf, int]:
+                rules: dict[int, Stencil]) -> tuple[list[mpmath.mpf], mpmath.mpf]:
     """One estimate of ∂ᵏf/∂wrt for every output, with steps s·10^-exponent: the
     tensor product of the central stencils of each variable's order.  Returns the
-    estimates, a bound on their round-off, and the evaluations of f."""
+    estimates and a bound on their round-off."""
     orders: dict[str, int] = {}
     for v in wrt:
         orders[v] = orders.get(v, 0) + 1
@@ -246,7 +245,7 @@ def _difference(problem: Problem, wrt: tuple[str, ...], exponent: int,
         for v, k in orders.items():
             divisor *= steps[v] ** k
         roundoff = largest * sum(abs(w) for w, _ in grid) * mpmath.mpf(10) ** (-dps + 5) / divisor
-        return [+t / divisor for t in total], roundoff, len(grid)
+        return [+t / divisor for t in total], roundoff
 
 
 def _differences(problem: Problem, targets: list[Target]) -> tuple[list, list, int]:
@@ -260,7 +259,7 @@ def _differences(problem: Problem, targets: list[Target]) -> tuple[list, list, i
         previous, last_error, best = None, None, None
         for exponent in DIFFERENCE_EXPONENTS:
             try:
-                estimate, roundoff, _ = _difference(problem, wrt, exponent, rules)
+                estimate, roundoff = _difference(problem, wrt, exponent, rules)
             except EvaluationError as err:  # a step left the domain: try a smaller one
                 previous, last_error = None, err
                 continue
@@ -341,11 +340,6 @@ def one_sided(problem: Problem) -> dict[str, tuple[float | None, float | None]]:
 
 
 # -- choosing a way ---------------------------------------------------------------------
-def _formula_work(problem: Problem, names: list[str]) -> int:
-    graph = build_graph(problem.expressions)
-    return graph.tree_op_count * max(1, len(names))
-
-
 def reference(problem: Problem, hessian: bool = False, *, order: int | None = None,
               variables: list[str] | None = None) -> Reference:
     """The high-precision gradient (or Jacobian, or pure derivative of ``order``,
@@ -355,16 +349,18 @@ def reference(problem: Problem, hessian: bool = False, *, order: int | None = No
     names = problem.variables if variables is None else list(variables)
     targets = _targets(problem, hessian, order, names)
     fell_back = ""
-    small = problem.expression is not None and (
-        _formula_work(problem, names) <= SYMPY_DIFF_MAX_WORK)
-    if problem.expression is not None and not small and (hessian or order > 1):
+    formula = build_graph(problem.expressions) if problem.expression is not None else None
+    # sympy.diff walks the printed tree once per variable
+    small = formula is not None and (
+        formula.tree_op_count * max(1, len(names)) <= SYMPY_DIFF_MAX_WORK)
+    if formula is not None and not small and (hessian or order > 1):
         fell_back = f"; the formula is too large for {SYMPY_DIFF}"
-    elif problem.expression is not None:
+    elif formula is not None:
+        way = SYMPY_DIFF if small else NODE_BY_NODE
         try:
-            way = SYMPY_DIFF if small else NODE_BY_NODE
-            run = _sympy_diff if small else _node_by_node
             with time_budget(problem.limits.symbolic_seconds, "the reference"):
-                low, high = run(problem, targets)
+                low, high = (_sympy_diff(problem, targets) if small
+                             else _node_by_node(problem, formula, targets))
             digits = _agreement(low, high)
             how = f"{way}, evaluated with mpmath at {DIGITS} digits, confirmed at {CONFIRM_DIGITS}"
             return Reference(rows_of(high, names), way, how, digits)
