@@ -40,12 +40,6 @@ def _same(left: float | None, right: float | None) -> bool:
         left == right or abs(left - right) <= 4e-16 * max(abs(left), abs(right)))
 
 
-def _at_a_kink(method: str) -> str:
-    """What a method's number is where f has no derivative, as it registered it."""
-    known = REGISTRY.get(method)
-    return known.at_a_kink if known is not None else "whatever this method gives there"
-
-
 def _run(method: str, problem: Problem, hessian: bool = False,
          seconds: float | None = None) -> MethodResult:
     """One row: the method under its budget (``seconds``, at most ``method_seconds``),
@@ -282,7 +276,7 @@ def compare(
             comparison.reference_error = "not differentiable at this point"
             for r in results:
                 if r.error is None:
-                    r.notes.insert(0, f"no derivative here; the value is {_at_a_kink(r.method)}")
+                    r.notes.insert(0, f"no derivative here; the value is {REGISTRY[r.method].at_a_kink}")
                     r.status = NO_DERIVATIVE
             return comparison
         comparison.not_differentiable = [

@@ -168,10 +168,10 @@ def scaling(
         raise DiffkitError("sizes must be whole numbers")
     sizes = sorted(dict.fromkeys(int(n) for n in sizes))
     smallest = SMALLEST.get(family, 1)
-    largest = min(limits.max_hessian_size if hessian else limits.max_scaling_size,
-                  LARGEST.get(family, limits.max_scaling_size))
-    what = ("Limits.max_hessian_size" if hessian else "Limits.max_scaling_size"
-            if largest != LARGEST.get(family) else "scaling.LARGEST")
+    cap = limits.max_hessian_size if hessian else limits.max_scaling_size
+    largest = min(cap, LARGEST.get(family, cap))
+    what = ("scaling.LARGEST" if largest < cap
+            else "Limits.max_hessian_size" if hessian else "Limits.max_scaling_size")
     if not sizes or sizes[0] < smallest or sizes[-1] > largest:
         raise DiffkitError(f"sizes for {family}{' Hessians' if hessian else ''} must be whole "
                            f"numbers from {smallest} to {largest:,} ({what})")
