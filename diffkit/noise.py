@@ -62,7 +62,8 @@ def estimate_noise(
     for j in range(1, m + 1):
         table = np.diff(table)
         gamma = factorial(j) ** 2 / factorial(2 * j)
-        levels.append(float(np.sqrt(gamma * np.mean(table**2))))
+        scale = float(np.max(np.abs(table))) or 1.0  # so that squares cannot overflow
+        levels.append(scale * float(np.sqrt(gamma * np.mean((table / scale) ** 2))))
         sign_changes.append(bool(table.min() < 0 < table.max()))
     for j in range(len(levels) - 2):
         window = levels[j : j + 3]

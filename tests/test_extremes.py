@@ -415,3 +415,10 @@ def test_ctrl_c_is_one_line_and_exit_130():
     _, err = process.communicate(timeout=30)
     assert process.returncode == 130, err
     assert err.splitlines() == ["Error: interrupted"]
+
+
+def test_the_noise_probe_works_at_huge_values_without_overflow():
+    """Its difference table at 1e300 is ~1e284: squaring it overflowed (a warning in
+    Python, an error under this suite's warnings-as-errors)."""
+    c = diffkit.compare("x", at=1e300, noise="auto", methods=["fd-central"])
+    assert c.noise.startswith("noise estimated at")
