@@ -266,12 +266,13 @@ def test_every_entry_of_the_table_agrees_with_an_independent_derivative(name):
 
 
 def test_the_table_test_covers_every_entry():
+    """Every entry of the table is a case above, and every case has something to check
+    it at: scalar entries in-domain points (their examples or the grid), array entries
+    their examples, and the rest a stated definition."""
     assert len(ENTRIES) == len(PRIMITIVES) >= 45
-    assert set(ENTRIES) == set(PRIMITIVES)
-    kinds = {"array": 0, "scalar": 0, "definition": 0}
-    for name, prim in PRIMITIVES.items():
-        kinds["definition" if name in BY_DEFINITION else "array" if _is_array_entry(prim) else "scalar"] += 1
-    assert sum(kinds.values()) == len(PRIMITIVES)
+    uncheckable = [name for name, prim in PRIMITIVES.items() if name not in BY_DEFINITION
+                   and not (prim.examples if _is_array_entry(prim) else _scalar_examples(prim))]
+    assert uncheckable == []
 
 
 def test_every_kink_in_the_table_is_found_and_checked():
