@@ -211,6 +211,35 @@ def _outputs(problem: Problem, inputs: dict[str, Any]) -> list[mpmath.mpf]:
     return values
 
 
+def _stencil_estimate(problem: Problem, rules: dict[str, Stencil], steps: dict[str, Any],
+                      dps: int) -> tuple[list[mpmath.mpf], mpmath.mpf]:
+    """Σ w·f(x + Σᵥ oᵥhᵥ) / Πᵥ hᵥ^dᵥ over the tensor product of one stencil per
+    variable, for every output, at ``dps`` digits, and a bound on its round-off.
+    Raises ``EvaluationError`` where a point leaves f's domain."""
+    grid: list[tuple[mpmath.mpf, dict[str, int]]] = [(mpmath.mpf(1), {})]
+    for v, rule in rules.items():
+        grid = [(w * mpmath.mpf(c.numerator) / c.denominator, {**at, v: o})
+                for w, at in grid for o, c in zip(rule.offsets, rule.weights, strict=True)
+                if c != 0]
+    base = {k: mpmath.mpf(v) for k, v in problem.point.items()}
+    total: list[mpmath.mpf] | None = None
+    largest = mpmath.mpf(0)
+    for weight, at in grid:
+        moved = dict(base)
+        for v, o in at.items():
+            moved[v] = base[v] + o * steps[v]
+        values = _outputs(problem, moved)
+        largest = max([largest, *(abs(y) for y in values)])
+        terms = [weight * y for y in values]
+        total = terms if total is None else [a + b for a, b in zip(total, terms, strict=True)]
+    divisor = mpmath.mpf(1)
+    for v, rule in rules.items():
+        divisor *= steps[v] ** rule.derivative
+    roundoff = (largest * sum(abs(w) for w, _ in grid) * mpmath.mpf(10) ** (-dps + 5)
+                / abs(divisor))
+    return [+t / divisor for t in total], roundoff
+
+
 def _difference(problem: Problem, wrt: tuple[str, ...], exponent: int,
                 rules: dict[int, Stencil]) -> tuple[list[mpmath.mpf], mpmath.mpf]:
     """One estimate of ∂ᵏf/∂wrt for every output, with steps s·10^-exponent: the
@@ -224,28 +253,7 @@ def _difference(problem: Problem, wrt: tuple[str, ...], exponent: int,
     with mpmath.workdps(dps):
         steps = {v: mpmath.mpf(_scale(problem.point[v])) * mpmath.mpf(10) ** -exponent
                  for v in orders}
-        grid: list[tuple[mpmath.mpf, dict[str, int]]] = [(mpmath.mpf(1), {})]
-        for v, k in orders.items():
-            rule = rules[k]
-            grid = [(w * mpmath.mpf(c.numerator) / c.denominator, {**at, v: o})
-                    for w, at in grid for o, c in zip(rule.offsets, rule.weights, strict=True)
-                    if c != 0]
-        base = {k: mpmath.mpf(v) for k, v in problem.point.items()}
-        total: list[mpmath.mpf] | None = None
-        largest = mpmath.mpf(0)
-        for weight, at in grid:
-            moved = dict(base)
-            for v, o in at.items():
-                moved[v] = base[v] + o * steps[v]
-            values = _outputs(problem, moved)
-            largest = max([largest, *(abs(y) for y in values)])
-            terms = [weight * y for y in values]
-            total = terms if total is None else [a + b for a, b in zip(total, terms, strict=True)]
-        divisor = mpmath.mpf(1)
-        for v, k in orders.items():
-            divisor *= steps[v] ** k
-        roundoff = largest * sum(abs(w) for w, _ in grid) * mpmath.mpf(10) ** (-dps + 5) / divisor
-        return [+t / divisor for t in total], roundoff
+        return _stencil_estimate(problem, {v: rules[k] for v, k in orders.items()}, steps, dps)
 
 
 def _differences(problem: Problem, targets: list[Target]) -> tuple[list, list, int]:
@@ -307,20 +315,11 @@ def _one_sided_slope(problem: Problem, name: str, direction: int) -> float | Non
         dps = DIGITS + GUARD_DIGITS + exponent + magnitude
         with mpmath.workdps(dps):
             h = direction * mpmath.mpf(_scale(x)) * mpmath.mpf(10) ** -exponent
-            base = {k: mpmath.mpf(v) for k, v in problem.point.items()}
-            total, largest = mpmath.mpf(0), mpmath.mpf(0)
             try:
-                for o, w in zip(rule.offsets, rule.weights, strict=True):
-                    moved = dict(base)
-                    moved[name] = base[name] + o * h
-                    y = _outputs(problem, moved)[0]
-                    largest = max(largest, abs(y))
-                    total += mpmath.mpf(w.numerator) / w.denominator * y
+                estimates, roundoff = _stencil_estimate(problem, {name: rule}, {name: h}, dps)
             except EvaluationError:
                 return None
-            estimate = total / h
-            roundoff = (largest * float(rule.roundoff_factor) * mpmath.mpf(10) ** (-dps + 5)
-                        / abs(h))
+            estimate = estimates[0]
             if abs(estimate) <= roundoff:
                 estimate = mpmath.mpf(0)
             if previous is not None and _agreement(
