@@ -9,7 +9,6 @@ Public API: ``parse``, ``compare`` (→ ``Comparison``), ``sweep`` (→ ``Sweep`
 (``DiffkitError`` and its kinds).
 """
 
-from . import array_primitives  # noqa: F401  (the table's array and ML rows)
 from .autodiff import derivative, gradient, hessian, jacobian
 from .compare import compare
 from .comparison import Comparison
@@ -25,37 +24,18 @@ from .errors import (
     UnsupportedError,
 )
 from .functions import (
-    abs,
-    arccos,
-    arcsin,
-    arctan,
-    cos,
-    cosh,
     cross_entropy,
     dot,
-    exp,
-    log,
+    elementwise_functions,
     log_softmax,
     logsumexp,
     matmul,
-    maximum,
     mean,
-    minimum,
     norm,
-    relu,
     reshape,
-    sigmoid,
-    sign,
-    sin,
-    sinh,
     softmax,
-    softplus,
-    sqrt,
     stack,
-    stop_gradient,
     sum,
-    tan,
-    tanh,
 )
 from .gradcheck import GradientCheck, check_gradient
 from .graph import Graph, build_graph
@@ -109,9 +89,17 @@ __all__ = [  # noqa: RUF022  (the functions f is written with come last)
     "GradientCheck",
     "check_gradient",
     "record",
-    # functions to write f with (diffkit.functions)
-    "abs", "arccos", "arcsin", "arctan", "cos", "cosh", "cross_entropy", "dot", "exp",
-    "log", "log_softmax", "logsumexp", "matmul", "maximum", "mean", "minimum", "norm",
-    "relu", "reshape", "sigmoid", "sign", "sin", "sinh", "softmax", "softplus", "sqrt",
-    "stack", "stop_gradient", "sum", "tan", "tanh",
+    # functions to write f with (diffkit.functions; the elementwise ones from the table)
+    "cross_entropy", "dot", "log_softmax", "logsumexp", "matmul", "mean", "norm",
+    "reshape", "softmax", "stack", "sum",
 ]
+__all__.extend(sorted(elementwise_functions()))
+globals().update(elementwise_functions())
+
+
+def __getattr__(name: str) -> object:
+    """A function of a primitive defined after import (``primitives.define``)."""
+    found = elementwise_functions().get(name)
+    if found is None:
+        raise AttributeError(f"module 'diffkit' has no attribute {name!r}")
+    return found

@@ -22,11 +22,14 @@ factored out before ``exp`` (``logsumexp([1000, 0]) = 1000``, not ``inf``).
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
+import mpmath
 import numpy as np
+import sympy as sp
 
-from .primitives import PRIMITIVES, ZERO, Primitive, shape_of, unbroadcast
+from .primitives import PRIMITIVES, ZERO, define, shape_of, unbroadcast  # noqa: F401
 
 
 def _param(*_: Any) -> None:
@@ -39,11 +42,44 @@ _V = np.array([0.5, -1.5, 2.5])
 _T = np.arange(24.0).reshape(2, 3, 4) / 10 - 1.1
 
 
-def _define(name: str, value, jvp=None, vjp=None, partials=None, **kw) -> None:
+def _define(name: str, value=None, jvp=None, vjp=None, partials=None, impl=None, **kw) -> None:
     rules = partials if partials is not None else jvp
-    PRIMITIVES[name] = Primitive(
-        name, len(rules), value, tuple(partials or [_param] * len(rules)),
-        jvp=None if jvp is None else tuple(jvp), vjp=None if vjp is None else tuple(vjp), **kw)
+    define(name, value=value, impl=impl, partials=partials or [_param] * len(rules),
+           jvp=jvp, vjp=vjp, **kw)
+
+
+def _swap_last(x: Any) -> Any:
+    return np.swapaxes(x, -1, -2) if np.ndim(x) >= 2 else x
+
+
+def _np_sum(x: Any, axis: Any = None) -> Any:
+    # np.sum's own overhead is ~3 µs: a plain array goes to the ufunc's reduce directly
+    return np.add.reduce(x, axis=axis) if type(x) is np.ndarray else np.sum(x, axis=axis)
+
+
+def _np_logsumexp(z: Any) -> Any:
+    """log Σ exp(z) over the last axis without overflow: the largest term factored out."""
+    z = np.asarray(z)
+    top = np.max(z, axis=-1, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    return np.log(np.sum(np.exp(z - top), axis=-1)) + top[..., 0]
+
+
+def _np_sigmoid(x: Any) -> Any:
+    """1 / (1 + e⁻ˣ) without overflow: e^−|x| is never above 1."""
+    e = np.exp(-np.abs(x))
+    return np.where(np.asarray(x) >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _objects_logsumexp(exp: Any, log: Any) -> Any:
+    """log Σ exp(z) over the last axis of an object array (mpmath or SymPy entries)."""
+    each_exp, each_log = np.frompyfunc(exp, 1, 1), np.frompyfunc(log, 1, 1)
+    return lambda z: each_log(np.sum(each_exp(np.asarray(z)), axis=-1))
+
+
+def _same(fn: Any) -> dict[str, Any]:
+    """One function for every number type (numpy runs it on object arrays too)."""
+    return {"float64": fn, "mpmath": fn, "sympy": fn}
 
 
 def _ndim(v: Any) -> int:
@@ -82,6 +118,7 @@ def _count(x: Any, axis: Any) -> float:
 _define(
     "sum",
     lambda m, x, axis=None: m.sum(x, axis),
+    impl={"float64": _np_sum, "mpmath": np.sum, "sympy": np.sum},
     jvp=[lambda m, x, axis, y, t: m.sum(t, axis), _param],
     vjp=[lambda m, x, axis, y, g: _spread(m, g, x, axis), _param],
     examples=((_M, None), (_M, 0), (_M, 1), (_T, (0, 2)), (_V, -1)),
@@ -96,6 +133,7 @@ _define(
 _define(
     "reshape",
     lambda m, x, shape: m.reshape(x, shape),
+    impl=_same(np.reshape), moves_data=True,
     jvp=[lambda m, x, shape, y, t: m.reshape(t, shape), _param],
     vjp=[lambda m, x, shape, y, g: m.reshape(g, shape_of(x)), _param],
     examples=((_M, (3, 2)), (_T, (4, -1)), (_V, (3, 1))),
@@ -103,6 +141,7 @@ _define(
 _define(
     "transpose",  # the last two axes swapped (x.T of a matrix)
     lambda m, x: m.transpose(x),
+    impl=_same(_swap_last), moves_data=True,
     jvp=[lambda m, x, y, t: m.transpose(t)],
     vjp=[lambda m, x, y, g: m.transpose(g)],
     examples=((_M,), (_T,), (_V,)),
@@ -110,6 +149,7 @@ _define(
 _define(
     "getitem",  # x[index]: indexing and slicing
     lambda m, x, index: m.getitem(x, index),
+    impl=_same(operator.getitem), moves_data=True,
     jvp=[lambda m, x, index, y, t: m.getitem(t, index), _param],
     vjp=[lambda m, x, index, y, g: m.scatter(g, shape_of(x), index), _param],
     examples=((_V, slice(1, 3)), (_V, np.array([0, 2, 2])), (_M, (1, slice(None))), (_T, (Ellipsis, 1))),
@@ -156,6 +196,7 @@ def _matmul_right(m: Any, a: Any, b: Any, y: Any, g: Any) -> Any:
 _define(
     "matmul",  # a @ b (also dot of vectors and matrices)
     lambda m, a, b: m.matmul(a, b),
+    impl=_same(np.matmul), numpy=("matmul",),
     jvp=[lambda m, a, b, y, t: m.matmul(t, b), lambda m, a, b, y, t: m.matmul(a, t)],
     vjp=[_matmul_left, _matmul_right],
     examples=((_M, _M.T), (_M, _V), (_V, _V), (_M[:, :2].T, _M), (_T.swapaxes(1, 2), _M.T)),
@@ -193,7 +234,9 @@ _define(
 _define(
     "stop_gradient",  # detach: the value passes, the derivative does not
     lambda m, x: x,
-    partials=[lambda m, x, y: ZERO],
+    partials=[lambda m, x, y: ZERO], alias="stop_gradient",
+    doc="x itself, with no derivative flowing through it (PyTorch's ``detach``):\n"
+        "``sum(stop_gradient(x * x) * x)`` has gradient ``x * x``.",
 )
 
 class _Each:
@@ -210,27 +253,40 @@ class _Each:
         return 0
 
 
-PRIMITIVES["stack"] = Primitive(  # [a, b, …] as one array along a new first axis
-    "stack", 0, lambda m, *xs: m.stack(*xs), (),
+define(  # [a, b, …] as one array along a new first axis
+    "stack", arity=0,
+    impl={"float64": lambda *xs: np.stack(xs), "mpmath": lambda *xs: np.array(xs, dtype=object),
+          "sympy": lambda *xs: np.array(xs, dtype=object)},
     jvp=_Each(lambda k: lambda m, *rest: m.scatter(rest[-1], shape_of(rest[-2]), k)),
     vjp=_Each(lambda k: lambda m, *rest: m.getitem(rest[-1], k)),
-    examples=((0.3, -1.2, 2.0), (_V, 2 * _V)),
+    examples=((0.3, -1.2, 2.0), (_V, 2 * _V)), moves_data=True,
 )
 
 # --- machine learning -------------------------------------------------------------------
 _define(
     "sigmoid",
-    lambda m, x: m.sigmoid(x),
+    impl={"float64": _np_sigmoid, "mpmath": lambda x: 1 / (1 + mpmath.exp(-x)),
+          "sympy": lambda x: 1 / (1 + sp.exp(-x))},
+    text=("sigmoid",), alias="sigmoid",
+    doc="σ(x) = 1 / (1 + e⁻ˣ), elementwise, without overflow at large |x|; σ' = σ(x)σ(−x).",
     partials=[lambda m, x, y: m.mul(y, m.sigmoid(m.neg(x)))],  # σ(x)σ(−x): no 1 − σ cancellation
 )
 _define(
     "softplus",  # log(1 + eˣ), computed as logaddexp(0, x)
-    lambda m, x: m.softplus(x),
+    impl={"float64": lambda x: np.logaddexp(0.0, x),
+          "mpmath": lambda x: mpmath.log1p(mpmath.exp(x)),
+          "sympy": lambda x: sp.log(1 + sp.exp(x))},
+    text=("softplus",), alias="softplus",
+    doc="log(1 + eˣ), elementwise, computed without overflow; its slope is σ(x).",
     partials=[lambda m, x, y: m.sigmoid(x)],
 )
 _define(
     "relu",
-    lambda m, x: m.relu(x),
+    impl={"float64": lambda x: np.maximum(x, 0.0), "mpmath": lambda x: max(x, mpmath.mpf(0)),
+          "sympy": lambda x: sp.Max(x, 0)},
+    text=("relu",), alias="relu",
+    doc="max(x, 0), elementwise; relu'(0) = 0 (PyTorch's convention, unlike max(x, 0) "
+        "in text, which splits a tie).",
     partials=[lambda m, x, y: m.sign(y)],  # 1 where x > 0, else 0
     analytic=False,
     kink=lambda x: x == 0,
@@ -245,7 +301,8 @@ def _softmax_of(m: Any, z: Any, lse: Any) -> Any:
 
 _define(
     "logsumexp",
-    lambda m, z: m.logsumexp(z),
+    impl={"float64": _np_logsumexp, "mpmath": _objects_logsumexp(mpmath.exp, mpmath.log),
+          "sympy": _objects_logsumexp(sp.exp, sp.log)},
     jvp=[lambda m, z, y, t: m.sum(m.mul(_softmax_of(m, z, y), t), -1)],
     vjp=[lambda m, z, y, g: m.mul(_keep(m, g, z), _softmax_of(m, z, y))],
     examples=((_V,), (_M,), (_V * 400,)),

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from .backends import DATA_MOVEMENT, OPERATIONS
 from .dual import Dual
+from .primitives import PRIMITIVES
 
 
 class OpCounter:
@@ -40,19 +40,27 @@ class OpCounter:
 
 
 class CountingBackend:
-    """A backend whose every operation also counts itself in an ``OpCounter``."""
+    """A backend whose every operation also counts itself in an ``OpCounter``; an
+    operation that only moves data (reshape, indexing) is free."""
 
     def __init__(self, backend: Any, counter: OpCounter) -> None:
         self.name = backend.name
         self.const = backend.const
         self.counter = counter
-        for operation in OPERATIONS:
-            setattr(self, operation, self._counted(operation, getattr(backend, operation)))
+        self._backend = backend
+
+    def __getattr__(self, operation: str) -> Any:
+        if operation.startswith("_"):
+            raise AttributeError(operation)
+        fn = getattr(self._backend, operation)
+        entry = PRIMITIVES.get(operation)
+        if entry is None or not entry.moves_data:  # scatter (an adjoint's) counts too
+            fn = self._counted(operation, fn)
+        self.__dict__[operation] = fn
+        return fn
 
     def _counted(self, operation: str, fn):
         tally = self.counter.by_operation
-        if operation in DATA_MOVEMENT:
-            return fn
 
         def counted(*args):
             result = fn(*args)

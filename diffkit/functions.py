@@ -25,14 +25,16 @@ import sympy as sp  # noqa: F401  (used in the docstring example)
 
 from .errors import DiffkitError
 from .overloading import call, primal_value
+from .primitives import PRIMITIVES, version
 
 
 def _elementwise(name: str, primitive: str, doc: str):
-    def fn(x: Any) -> Any:
-        return call(primitive, _array(x))
+    def fn(*args: Any) -> Any:
+        return call(primitive, *[_array(a) for a in args])
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc
+    fn.__module__ = __name__
     return fn
 
 
@@ -41,42 +43,29 @@ def _array(x: Any) -> Any:
     return np.asarray(x, dtype=float) if isinstance(x, list | tuple) else x
 
 
-sin = _elementwise("sin", "sin", "sin(x), elementwise.")
-cos = _elementwise("cos", "cos", "cos(x), elementwise.")
-tan = _elementwise("tan", "tan", "tan(x), elementwise.")
-arcsin = _elementwise("arcsin", "asin", "arcsin(x), elementwise; defined on [-1, 1].")
-arccos = _elementwise("arccos", "acos", "arccos(x), elementwise; defined on [-1, 1].")
-arctan = _elementwise("arctan", "atan", "arctan(x), elementwise.")
-sinh = _elementwise("sinh", "sinh", "sinh(x), elementwise.")
-cosh = _elementwise("cosh", "cosh", "cosh(x), elementwise.")
-tanh = _elementwise("tanh", "tanh", "tanh(x), elementwise: the classic activation.")
-exp = _elementwise("exp", "exp", "eˣ, elementwise.")
-log = _elementwise("log", "log", "The natural logarithm, elementwise; needs x > 0.")
-sqrt = _elementwise("sqrt", "sqrt", "√x, elementwise; needs x ≥ 0 (infinite slope at 0).")
-abs = _elementwise("abs", "abs", "|x|, elementwise; abs'(0) = 0 by convention.")
-sign = _elementwise("sign", "sign", "The sign of x (−1, 0 or 1), elementwise; slope 0.")
-sigmoid = _elementwise(
-    "sigmoid", "sigmoid",
-    "σ(x) = 1 / (1 + e⁻ˣ), elementwise, without overflow at large |x|; σ' = σ(x)σ(−x).")
-relu = _elementwise(
-    "relu", "relu", "max(x, 0), elementwise; relu'(0) = 0 (PyTorch's convention).")
-softplus = _elementwise(
-    "softplus", "softplus",
-    "log(1 + eˣ), elementwise, computed without overflow; its slope is σ(x).")
-stop_gradient = _elementwise(
-    "stop_gradient", "stop_gradient",
-    "x itself, with no derivative flowing through it (PyTorch's ``detach``):\n"
-    "``sum(stop_gradient(x * x) * x)`` has gradient ``x * x``.")
+_GENERATED: dict[int, dict[str, Any]] = {}
 
 
-def maximum(a: Any, b: Any) -> Any:
-    """The larger of a and b, elementwise; at a tie each gets half of the slope."""
-    return call("max", _array(a), _array(b))
+def elementwise_functions() -> dict[str, Any]:
+    """``diffkit.<alias>`` for every elementwise entry of the table with an ``alias``
+    (``sin``, ``arcsin``, ``erf``, ``relu``, ``maximum``, …), generated from the table."""
+    found = _GENERATED.get(version())
+    if found is None:
+        found = {entry.alias: _elementwise(entry.alias, entry.name, entry.doc)
+                 for entry in PRIMITIVES.values() if entry.alias and entry.elementwise}
+        _GENERATED.clear()
+        _GENERATED[version()] = found
+    return found
 
 
-def minimum(a: Any, b: Any) -> Any:
-    """The smaller of a and b, elementwise; at a tie each gets half of the slope."""
-    return call("min", _array(a), _array(b))
+def __getattr__(name: str) -> Any:
+    found = elementwise_functions().get(name)
+    if found is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return found
+
+
+globals().update(elementwise_functions())
 
 
 def sum(x: Any, axis: int | tuple[int, ...] | None = None) -> Any:
@@ -179,8 +168,7 @@ def _target(target: Any, shape: tuple[int, ...]) -> Any:
 
 
 __all__ = [
-    "abs", "arccos", "arcsin", "arctan", "cos", "cosh", "cross_entropy", "dot", "exp",
-    "log", "log_softmax", "logsumexp", "matmul", "maximum", "mean", "minimum", "norm",
-    "relu", "reshape", "sigmoid", "sign", "sin", "sinh", "softmax", "softplus", "sqrt",
-    "stack", "stop_gradient", "sum", "tan", "tanh",
+    "cross_entropy", "dot", "log_softmax", "logsumexp", "matmul", "mean", "norm",
+    "reshape", "softmax", "stack", "sum",
 ]
+__all__.extend(sorted(elementwise_functions()))

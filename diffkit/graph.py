@@ -25,19 +25,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import sympy as sp
 
+from . import backends  # noqa: F401  (the whole table)
 from .errors import UnsupportedError
+from .primitives import PRIMITIVES, Primitive, version
 
-_FUNCTIONS = {
-    sp.sin: "sin", sp.cos: "cos", sp.tan: "tan", sp.asin: "asin", sp.acos: "acos",
-    sp.atan: "atan", sp.sinh: "sinh", sp.cosh: "cosh", sp.tanh: "tanh",
-    sp.asinh: "asinh", sp.acosh: "acosh", sp.atanh: "atanh", sp.exp: "exp",
-    sp.log: "log", sp.Abs: "abs", sp.sign: "sign", sp.Heaviside: "heaviside",
-    sp.DiracDelta: "dirac",
-}
-_CHAINS = {sp.Max: "max", sp.Min: "min"}
+_HEADS: dict[int, dict[Any, Primitive]] = {}
+
+
+def _heads() -> dict[Any, Primitive]:
+    """SymPy head → the table's entry (generated from the entries' ``sympy`` heads)."""
+    found = _HEADS.get(version())
+    if found is None:
+        found = {head: entry for entry in PRIMITIVES.values() for head in entry.sympy}
+        _HEADS.clear()
+        _HEADS[version()] = found
+    return found
 
 
 @dataclass(frozen=True)
@@ -163,21 +169,22 @@ class _Builder:
         if expr.is_Pow:
             return self.plan_pow(expr)
         head = expr.func
-        if head in _FUNCTIONS:
+        entry = _heads().get(head)
+        if entry is not None:
             args = list(expr.args)
-            if (head is sp.log and len(args) != 1) or (head is sp.Heaviside and len(args) > 1 and args[1] != sp.S.Half) or (head is sp.DiracDelta and len(args) > 1):
-                raise UnsupportedError(f"diffkit has no primitive for {expr}")
-            name = _FUNCTIONS[head]
-            return args[:1], lambda ids: self.unary(name, expr, ids[0])
-        if head in _CHAINS:
-            name = _CHAINS[head]
-            return list(expr.args), lambda ids: self.fold(name, ids)
+            if entry.text_arity is not None and entry.text_arity[1] is None:  # Max(a, b, c)
+                return args, lambda ids: self.fold(entry.name, ids)
+            if head is sp.Heaviside and len(args) == 2 and args[1] == sp.S.Half:
+                args = args[:1]  # Heaviside(x, 1/2): the table's Heaviside(0) = 1/2
+            if len(args) != entry.arity:
+                raise UnsupportedError(f"diffkit has no primitive for {_clip(expr)}")
+            return args, lambda ids: self.apply(entry.name, expr, ids)
         raise UnsupportedError(f"diffkit has no primitive for {head.__name__} (in {_clip(expr)})")
 
-    def unary(self, name: str, expr: sp.Expr, arg: int) -> int:
-        if self.is_const(arg):
+    def apply(self, name: str, expr: sp.Expr, args: list[int]) -> int:
+        if all(self.is_const(a) for a in args):
             return self.const(expr)
-        return self.op(name, arg)
+        return self.op(name, *args)
 
     def plan_add(self, expr: sp.Add):
         terms, negative = [], []
@@ -253,9 +260,9 @@ class _Builder:
 
                 return [positive], reciprocal
             if exp == sp.S.Half:
-                return [base], lambda ids: self.unary("sqrt", expr, ids[0])
+                return [base], lambda ids: self.apply("sqrt", expr, ids)
             if exp == 2:
-                return [base], lambda ids: self.unary("square", expr, ids[0])
+                return [base], lambda ids: self.apply("square", expr, ids)
             if exp.is_Integer:
                 return [base], lambda ids: (
                     self.const(expr) if self.is_const(ids[0]) else self.op("powi", ids[0], self.const(exp))

@@ -22,7 +22,7 @@ import sympy as sp
 
 from .backends import MPMATH, NUMPY, SYMPY
 from .errors import DiffkitError
-from .primitives import PRIMITIVES
+from .primitives import PRIMITIVES, version
 
 
 def call(name: str, *args: Any) -> Any:
@@ -60,16 +60,19 @@ def backend_for(args: Any) -> Any:
     return NUMPY
 
 
-#: numpy's ufuncs → the table's primitives (so ``np.sin(x)`` and ``X @ w`` work)
-UFUNCS = {
-    "add": "add", "subtract": "sub", "multiply": "mul", "divide": "div",
-    "true_divide": "div", "negative": "neg", "square": "square", "power": "pow",
-    "sqrt": "sqrt", "exp": "exp", "log": "log", "sin": "sin", "cos": "cos",
-    "tan": "tan", "arcsin": "asin", "arccos": "acos", "arctan": "atan",
-    "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "arcsinh": "asinh",
-    "arccosh": "acosh", "arctanh": "atanh", "absolute": "abs", "sign": "sign",
-    "maximum": "max", "minimum": "min", "heaviside": "heaviside", "matmul": "matmul",
-}
+_NUMPY_NAMES: dict[int, dict[str, str]] = {}
+
+
+def numpy_names() -> dict[str, str]:
+    """numpy's ufunc, function and method names → the table's primitives (generated from
+    the entries' ``numpy`` names), so that ``np.sin(x)``, ``X @ w`` and ``x.arcsin()``
+    work on differentiating values."""
+    found = _NUMPY_NAMES.get(version())
+    if found is None:
+        found = {alias: entry.name for entry in PRIMITIVES.values() for alias in entry.numpy}
+        _NUMPY_NAMES.clear()
+        _NUMPY_NAMES[version()] = found
+    return found
 
 
 def power(base: Any, exponent: Any) -> Any:
@@ -222,22 +225,13 @@ class Differentiable:
         return call("mean", self, axis)
     def dot(self, other): return call("matmul", self, other)
 
-    # elementary functions as methods: numpy calls them on object arrays
-    def sqrt(self): return call("sqrt", self)
-    def exp(self): return call("exp", self)
-    def log(self): return call("log", self)
-    def sin(self): return call("sin", self)
-    def cos(self): return call("cos", self)
-    def tan(self): return call("tan", self)
-    def arcsin(self): return call("asin", self)
-    def arccos(self): return call("acos", self)
-    def arctan(self): return call("atan", self)
-    def sinh(self): return call("sinh", self)
-    def cosh(self): return call("cosh", self)
-    def tanh(self): return call("tanh", self)
-    def arcsinh(self): return call("asinh", self)
-    def arccosh(self): return call("acosh", self)
-    def arctanh(self): return call("atanh", self)
+    def __getattr__(self, name: str) -> Any:
+        """``x.arcsin()``, ``x.exp()``: numpy calls a function of an object array's
+        entries as their method; every one-argument primitive with that numpy name is."""
+        primitive = numpy_names().get(name)
+        if primitive is None or PRIMITIVES[primitive].arity != 1:
+            raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+        return lambda: call(primitive, self)
 
     def __array_function__(self, func, types, args, kwargs):
         """np.dot, np.sum, np.mean, np.reshape, np.transpose and np.linalg.norm become the
@@ -252,7 +246,7 @@ class Differentiable:
         return func._implementation(*args, **kwargs)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        name = UFUNCS.get(ufunc.__name__)
+        name = numpy_names().get(ufunc.__name__)
         if method != "__call__" or kwargs or name is None:
             return NotImplemented
         if name == "pow":

@@ -1,48 +1,53 @@
-"""THE primitive table: each primitive's value and local partial derivatives, side by side.
+"""THE primitive table: what a primitive is, and the one way to add one (``define``).
 
-Every way of differentiating reads this one table.  An entry holds
+Every way of differentiating reads this one table, and everything that names a
+primitive is generated from it: the functions expression text may call
+(``vocabulary``), the SymPy heads a formula is read from (``graph``), the arithmetic
+of each number type (``backends``), numpy's dispatch on differentiating values
+(``overloading``) and ``diffkit.sin`` and friends (``functions``).  An entry holds
 
-- ``value(m, *args)``: the primitive computed with backend ``m`` (see ``backends``);
+- ``impl``: its value per number type, ``{"float64": np.sin, "mpmath": mpmath.sin,
+  "sympy": sp.sin}``; the backends are these (``m.sin`` is the entry's ``impl``).
+  A composite entry (``mean``, ``softmax``) gives ``value`` instead, written with
+  other primitives;
 - ``partials``: one rule per argument, ``rule(m, *args, y) -> ∂y/∂arg`` where ``y`` is
   the already computed output.  Forward mode computes ``ẏ = Σ ∂y/∂xᵢ · ẋᵢ`` and
   reverse mode ``x̄ᵢ += ȳ · ∂y/∂xᵢ`` from the same rules.  A rule may return the
   markers ``ONE``, ``MINUS_ONE`` or ``ZERO`` so that no multiplication by a constant
   is executed (or counted) where none is needed;
-- ``analytic``: whether the complex step may use it;
-- ``domain``: where it is defined on the reals, with the text a user sees otherwise;
-- ``kink``: where it is not differentiable (a corner, or an infinite slope), and the
-  ``convention``: what happens there, e.g. the subgradient every method uses;
-- ``directional``: the one-sided rule at a kink, ``rule(m, primals, tangents) -> ẏ``
-  for a step in the direction of the tangents (``|ẋ|`` for abs at 0).  Forward mode
-  with these rules gives the exact left and right derivatives;
 - ``jvp`` and ``vjp``: for array primitives whose partials are not elementwise
   (``matmul``, ``sum``, ``softmax``, …), one rule per argument that applies the
   Jacobian to a tangent, ``rule(m, *args, y, ẋ) -> ẏ`` part, or its transpose to an
-  adjoint, ``rule(m, *args, y, ȳ) -> x̄`` part (``None``: no contribution).  For every
-  other primitive both come from ``partials``, with numpy's broadcasting undone in
-  the adjoint (``tangent_term``, ``adjoint_term``);
-- ``constants``: the positions of arguments that are constants of the operation and
-  never differentiated (the integer exponent of ``powi``);
-- ``examples``: argument tuples in the entry's domain at which the table test checks
-  its rules (``tests/test_primitive_table.py``); a scalar entry without examples is
-  checked on a fixed grid of points its domain admits, an array entry must give them.
+  adjoint, ``rule(m, *args, y, ȳ) -> x̄`` part (``None``: no contribution);
+- ``analytic`` (the complex step may use it), ``domain`` (where it is defined on the
+  reals, with ``domain_text``), ``kink`` (where it is not differentiable) with its
+  ``convention`` and ``directional`` one-sided rule ``rule(m, primals, tangents)``;
+- its names: ``text`` (what expression text may call, ``("log", "ln")``), ``sympy``
+  (the SymPy heads that are this primitive; an entry with text names and no SymPy
+  head gets one of its own, see ``DiffkitHead``), ``numpy`` (numpy ufuncs,
+  functions and ndarray methods that are this primitive), ``alias`` (its name in
+  ``diffkit``, ``dk.arcsin``) and ``doc``;
+- ``constants`` (arguments never differentiated: powi's integer exponent) and
+  ``examples`` (points where ``tests/test_primitive_table.py`` checks the rules).
 
-The array and machine-learning rows live in ``array_primitives`` (imported with the
-package, so the table is whole wherever it is read).  Adding a primitive is one
-``_define`` call here (plus the backends' function of the
-same name); every interpreter, the op counter and the complex step pick it up.
+Adding a primitive is one ``define`` call (in ``scalar_primitives`` or
+``array_primitives``, or from user code): it then works in text, SymPy input, Python
+functions, every method and the table test.
 
+>>> from diffkit.backends import NUMPY
 >>> float(PRIMITIVES["sin"].partials[0](NUMPY, 0.0, 0.0))  # d/dx sin(x) at 0
 1.0
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from .backends import NUMPY  # noqa: F401  (used in the docstring example)
+import sympy as sp
+from mpmath.libmp import prec_to_dps
+
 from .errors import NoDerivativeError
 
 
@@ -61,6 +66,8 @@ ZERO = _Marker("ZERO")
 
 @dataclass(frozen=True)
 class Primitive:
+    """One row of the table (see the module's docstring for each field)."""
+
     name: str
     arity: int
     value: Callable[..., Any]
@@ -71,17 +78,111 @@ class Primitive:
     kink: Callable[..., Any] | None = None
     convention: str = ""
     directional: Callable[..., Any] | None = None
-    jvp: tuple[Callable[..., Any], ...] | None = None
-    vjp: tuple[Callable[..., Any], ...] | None = None
+    jvp: Any = None
+    vjp: Any = None
     constants: tuple[int, ...] = ()
     examples: tuple[tuple[Any, ...], ...] = ()
+    impl: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
+    text: tuple[str, ...] = ()
+    text_arity: tuple[int, int | None] | None = None
+    sympy: tuple[Any, ...] = ()
+    numpy: tuple[str, ...] = ()
+    alias: str | None = None
+    doc: str = ""
+    moves_data: bool = False  # reshape, indexing, …: the op counter counts them as free
+
+    @property
+    def elementwise(self) -> bool:
+        """Whether it applies entry by entry (its partials are elementwise)."""
+        return self.jvp is None
 
 
 PRIMITIVES: dict[str, Primitive] = {}
+_version = [0]
 
 
-def _define(name: str, value, partials, **kw) -> None:
-    PRIMITIVES[name] = Primitive(name, len(partials), value, tuple(partials), **kw)
+def version() -> int:
+    """Bumped by every ``define``: what is generated from the table is cached per version."""
+    return _version[0]
+
+
+def define(name: str, *, partials: Any = None, value: Callable[..., Any] | None = None,
+           impl: Mapping[str, Callable[..., Any]] | None = None, arity: int | None = None,
+           **fields: Any) -> Primitive:
+    """Add (or replace) the primitive ``name``: the table's one extension point.
+
+    Give ``impl`` (its value per number type) or ``value`` (a composite of other
+    primitives), and ``partials`` or ``jvp``/``vjp``; the other fields are
+    ``Primitive``'s.  Example, the error function (``scalar_primitives`` has it)::
+
+        define("erf", impl={"float64": ..., "mpmath": mpmath.erf, "sympy": sp.erf},
+               partials=[lambda m, x, y: m.mul(1.1283791670955126,
+                                               m.exp(m.neg(m.square(x))))],
+               text=("erf",), alias="erf", doc="The error function.")
+    """
+    impl = dict(impl or {})
+    if value is None:
+        if not impl:
+            raise ValueError(f"primitive {name!r}: give its impl (per number type) or value")
+        value = _by_name(name)
+    rules = partials if partials is not None else fields.get("jvp")
+    n = arity if arity is not None else len(rules) if rules is not None else 0
+    sympy_heads = tuple(fields.pop("sympy", ()))
+    if not sympy_heads and isinstance(impl.get("sympy"), type):
+        sympy_heads = (impl["sympy"],)
+    for key in ("jvp", "vjp"):
+        if fields.get(key) is not None and isinstance(fields[key], list):
+            fields[key] = tuple(fields[key])
+    prim = Primitive(name, n, value, tuple(partials or ()), impl=impl, **fields)
+    if prim.text and not sympy_heads:
+        sympy_heads = (_head_class(name, n),)
+    prim = Primitive(**{**prim.__dict__, "sympy": sympy_heads})
+    PRIMITIVES[name] = prim
+    _version[0] += 1
+    return prim
+
+
+def _by_name(name: str) -> Callable[..., Any]:
+    def value(m: Any, *args: Any) -> Any:
+        return getattr(m, name)(*args)
+
+    value.__name__ = name
+    return value
+
+
+class DiffkitHead(sp.Function):
+    """The SymPy head of a primitive SymPy has no function for (``relu``, ``sigmoid``):
+    it prints as its name; with numbers for arguments, or through ``elementary``, it
+    becomes the entry's SymPy value (``relu(x)`` → ``Max(x, 0)``)."""
+
+    primitive: str = ""
+
+    @classmethod
+    def eval(cls, *args: Any) -> Any:
+        if all(getattr(a, "is_Number", False) for a in args):
+            return cls.elementary_of(*args)
+        return None
+
+    @classmethod
+    def elementary_of(cls, *args: Any) -> Any:
+        return PRIMITIVES[cls.primitive].impl["sympy"](*args)
+
+    def _eval_evalf(self, prec: int) -> Any:
+        return self.elementary_of(*self.args).evalf(prec_to_dps(prec))
+
+    def _eval_is_extended_real(self) -> bool | None:
+        return True if all(a.is_extended_real for a in self.args) else None
+
+
+def _head_class(name: str, arity: int) -> type:
+    return type(name, (DiffkitHead,), {"primitive": name, "nargs": arity})
+
+
+def elementary(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with every ``DiffkitHead`` written out in SymPy's own functions, so that
+    ``sympy.diff`` and evaluation need nothing of diffkit's."""
+    return expr.replace(lambda e: isinstance(e, DiffkitHead),
+                        lambda e: type(e).elementary_of(*e.args))
 
 
 def tangent_term(prim: Primitive, k: int, m: Any, args: Any, y: Any, tangent: Any) -> Any:
@@ -121,7 +222,7 @@ def unbroadcast(m: Any, g: Any, shape: tuple[int, ...]) -> Any:
     return m.reshape(g, shape) if shape_of(g) != shape else g
 
 
-def _no_slope(what: str):
+def no_slope(what: str) -> Callable[..., Any]:
     """A directional rule for a point with an infinite slope or a jump."""
 
     def rule(m, primals, tangents):
@@ -132,6 +233,20 @@ def _no_slope(what: str):
     return rule
 
 
+_FLOATS: dict[sp.Expr, float] = {}
+
+
+def constant(m: Any, value: sp.Expr) -> Any:
+    """An exact constant (``log(2)``, ``2/sqrt(pi)``) in backend ``m``'s number type:
+    a float for float64, 50 digits for mpmath, itself for SymPy."""
+    if m.name == "float64":
+        found = _FLOATS.get(value)
+        if found is None:
+            found = _FLOATS[value] = float(value)
+        return found
+    return m.const(value)
+
+
 def scale(m, partial, tangent):
     """``partial · tangent``, executing no multiplication for the markers."""
     if partial is ONE:
@@ -139,174 +254,3 @@ def scale(m, partial, tangent):
     if partial is MINUS_ONE:
         return m.neg(tangent)
     return m.mul(partial, tangent)
-
-
-# --- arithmetic -------------------------------------------------------------------
-_define("add", lambda m, a, b: m.add(a, b), [lambda m, a, b, y: ONE, lambda m, a, b, y: ONE])
-_define("sub", lambda m, a, b: m.sub(a, b), [lambda m, a, b, y: ONE, lambda m, a, b, y: MINUS_ONE])
-_define("mul", lambda m, a, b: m.mul(a, b), [lambda m, a, b, y: b, lambda m, a, b, y: a])
-_define(
-    "div",
-    lambda m, a, b: m.div(a, b),
-    [lambda m, a, b, y: m.div(1.0, b), lambda m, a, b, y: m.neg(m.div(y, b))],
-    domain=lambda a, b: b != 0,
-    domain_text="division by zero",
-)
-_define("neg", lambda m, x: m.neg(x), [lambda m, x, y: MINUS_ONE])
-_define("square", lambda m, x: m.square(x), [lambda m, x, y: m.mul(2.0, x)])
-_define(
-    "powi",  # x**n for a constant integer n >= 3 (the graph writes x**2 as square)
-    lambda m, x, n: m.powi(x, n),
-    [
-        lambda m, x, n, y: m.mul(n, m.square(x) if n == 3 else m.powi(x, n - 1)),
-        lambda m, x, n, y: ZERO,
-    ],
-    constants=(1,),
-    examples=((0.7, 3), (-1.3, 4), (2.1, 5), (-0.4, 7)),
-)
-_define(
-    "pow",  # a**b in general: a constant or variable exponent
-    lambda m, a, b: m.pow(a, b),
-    [
-        lambda m, a, b, y: m.mul(b, m.pow(a, m.sub(b, 1.0))),
-        lambda m, a, b, y: m.mul(y, m.log(a)),
-    ],
-    domain=lambda a, b: (a > 0) | ((a == 0) & (b > 0)),
-    domain_text="a power a**b with a non-integer exponent needs a > 0",
-    kink=lambda a, b: a == 0,
-    convention="a**b is not differentiable at a = 0 for a non-integer exponent",
-    directional=_no_slope("a**b is not differentiable at a = 0"),
-)
-_define(
-    "sqrt",
-    lambda m, x: m.sqrt(x),
-    [lambda m, x, y: m.div(0.5, y)],
-    domain=lambda x: x >= 0,
-    domain_text="sqrt needs x >= 0",
-    kink=lambda x: x == 0,
-    convention="the slope of sqrt is infinite at 0",
-    directional=_no_slope("sqrt has an infinite slope at 0"),
-)
-
-# --- exponential and logarithm ---------------------------------------------------------
-_define("exp", lambda m, x: m.exp(x), [lambda m, x, y: y])
-_define(
-    "log",
-    lambda m, x: m.log(x),
-    [lambda m, x, y: m.div(1.0, x)],
-    domain=lambda x: x > 0,
-    domain_text="log needs x > 0",
-)
-
-# --- trigonometric and hyperbolic ---------------------------------------------------------
-_define("sin", lambda m, x: m.sin(x), [lambda m, x, y: m.cos(x)])
-_define("cos", lambda m, x: m.cos(x), [lambda m, x, y: m.neg(m.sin(x))])
-_define("tan", lambda m, x: m.tan(x), [lambda m, x, y: m.add(1.0, m.square(y))])
-_define(
-    "asin",
-    lambda m, x: m.asin(x),
-    [lambda m, x, y: m.div(1.0, m.sqrt(m.sub(1.0, m.square(x))))],
-    domain=lambda x: (x >= -1) & (x <= 1),
-    domain_text="asin needs -1 <= x <= 1",
-    kink=lambda x: (x == -1) | (x == 1),
-    convention="the slope of asin is infinite at -1 and 1",
-    directional=_no_slope("asin has an infinite slope at -1 and 1"),
-)
-_define(
-    "acos",
-    lambda m, x: m.acos(x),
-    [lambda m, x, y: m.div(-1.0, m.sqrt(m.sub(1.0, m.square(x))))],
-    domain=lambda x: (x >= -1) & (x <= 1),
-    domain_text="acos needs -1 <= x <= 1",
-    kink=lambda x: (x == -1) | (x == 1),
-    convention="the slope of acos is infinite at -1 and 1",
-    directional=_no_slope("acos has an infinite slope at -1 and 1"),
-)
-_define("atan", lambda m, x: m.atan(x), [lambda m, x, y: m.div(1.0, m.add(1.0, m.square(x)))])
-_define("sinh", lambda m, x: m.sinh(x), [lambda m, x, y: m.cosh(x)])
-_define("cosh", lambda m, x: m.cosh(x), [lambda m, x, y: m.sinh(x)])
-_define("tanh", lambda m, x: m.tanh(x), [lambda m, x, y: m.sub(1.0, m.square(y))])
-_define(
-    "asinh",
-    lambda m, x: m.asinh(x),
-    [lambda m, x, y: m.div(1.0, m.sqrt(m.add(m.square(x), 1.0)))],
-)
-_define(
-    "acosh",
-    lambda m, x: m.acosh(x),
-    [lambda m, x, y: m.div(1.0, m.sqrt(m.sub(m.square(x), 1.0)))],
-    domain=lambda x: x >= 1,
-    domain_text="acosh needs x >= 1",
-    kink=lambda x: x == 1,
-    convention="the slope of acosh is infinite at 1",
-    directional=_no_slope("acosh has an infinite slope at 1"),
-)
-_define(
-    "atanh",
-    lambda m, x: m.atanh(x),
-    [lambda m, x, y: m.div(1.0, m.sub(1.0, m.square(x)))],
-    domain=lambda x: (x > -1) & (x < 1),
-    domain_text="atanh needs -1 < x < 1",
-)
-
-# --- kinks: not complex-analytic, not differentiable everywhere ---------------------------
-_define(
-    "abs",
-    lambda m, x: m.abs(x),
-    [lambda m, x, y: m.sign(x)],
-    analytic=False,
-    kink=lambda x: x == 0,
-    convention="abs'(0) = 0 (the subgradient sign(0), as PyTorch uses)",
-    directional=lambda m, p, t: m.abs(t[0]),
-)
-_define(
-    "sign",
-    lambda m, x: m.sign(x),
-    [lambda m, x, y: ZERO],
-    analytic=False,
-    kink=lambda x: x == 0,
-    convention="sign'(0) = 0 (sign jumps at 0)",
-    directional=_no_slope("sign jumps at 0"),
-)
-_define(
-    "max",
-    lambda m, a, b: m.max(a, b),
-    [
-        lambda m, a, b, y: m.heaviside(m.sub(a, b)),
-        lambda m, a, b, y: m.heaviside(m.sub(b, a)),
-    ],
-    analytic=False,
-    kink=lambda a, b: a == b,
-    convention="at a tie max(a, b) gives 1/2 to each argument (SymPy's Heaviside(0))",
-    directional=lambda m, p, t: m.max(t[0], t[1]),
-)
-_define(
-    "min",
-    lambda m, a, b: m.min(a, b),
-    [
-        lambda m, a, b, y: m.heaviside(m.sub(b, a)),
-        lambda m, a, b, y: m.heaviside(m.sub(a, b)),
-    ],
-    analytic=False,
-    kink=lambda a, b: a == b,
-    convention="at a tie min(a, b) gives 1/2 to each argument (SymPy's Heaviside(0))",
-    directional=lambda m, p, t: m.min(t[0], t[1]),
-)
-_define(
-    "heaviside",  # appears in symbolic derivatives of max and min
-    lambda m, x: m.heaviside(x),
-    [lambda m, x, y: ZERO],
-    analytic=False,
-    kink=lambda x: x == 0,
-    convention="Heaviside(0) = 1/2 and its slope is taken as 0",
-    directional=_no_slope("Heaviside jumps at 0"),
-)
-_define(
-    "dirac",  # appears in the symbolic derivative of sign and Heaviside
-    lambda m, x: m.dirac(x),
-    [lambda m, x, y: ZERO],
-    analytic=False,
-    domain=lambda x: x != 0,
-    domain_text="DiracDelta(0) is not a number: the derivative does not exist here",
-)
-

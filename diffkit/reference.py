@@ -49,7 +49,7 @@ from .errors import BudgetExceeded, DiffkitError, EvaluationError, UnsupportedEr
 from .evaluate import evaluate
 from .graph import Graph, build_graph
 from .methods.base import Problem, rows_of
-from .primitives import PRIMITIVES
+from .primitives import PRIMITIVES, elementary
 from .stencils import Stencil, stencil
 
 DIGITS = 50
@@ -122,7 +122,7 @@ def _agreement(a: Sequence[Any], b: Sequence[Any], floor: Any = 0) -> int:
 
 # -- sympy.diff of the whole formula ---------------------------------------------------
 def _sympy_diff(problem: Problem, targets: list[Target]) -> tuple[list, list]:
-    exprs = problem.expressions
+    exprs = [elementary(e) for e in problem.expressions]  # relu(x) → Max(x, 0), …
     symbols = {s.name: s for e in exprs for s in e.free_symbols}
     formulas: dict[Target, sp.Expr] = {}
     for o, wrt in targets:

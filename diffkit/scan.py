@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .errors import ParseError
 from .limits import Limits
-from .vocabulary import FUNCTIONS, clip
+from .vocabulary import clip, functions
 
 _LOOKALIKES = {
     "×": "*", "·": "*", "⋅": "*", "∗": "*", "✕": "*",
@@ -252,7 +252,7 @@ def _check_adjacent(prev: _Token, tok: _Token, text: str) -> None:
         return  # a call; the walk checks the name
     if prev.kind == "number" and tok.kind == "name" and tok.text in {"j", "J"} and touching:
         raise ParseError("complex numbers are not supported", prev.column)
-    if prev.kind == "name" and prev.text in FUNCTIONS:
+    if prev.kind == "name" and prev.text in functions():
         raise ParseError(
             f"'{prev.text}' is a function: write {prev.text}(...) with parentheses",
             prev.column,

@@ -13,7 +13,7 @@ import sympy as sp
 
 from .errors import ParseError
 from .limits import Limits
-from .vocabulary import CONSTANTS, FUNCTIONS, GUARDED, RESERVED, Function, clip
+from .vocabulary import CONSTANTS, RESERVED, Function, clip, functions
 
 
 @dataclass
@@ -137,10 +137,10 @@ class Builder:
             if not isinstance(node.func, ast.Name):
                 self.fail("only a function name can be called, as in sin(x)", node)
             name = node.func.id
-            if name not in FUNCTIONS:
+            if name not in functions():
                 self.fail(
                     f"unknown function '{clip(name)}'; known functions: "
-                    + ", ".join(sorted({k for k in FUNCTIONS if k.islower()})),
+                    + ", ".join(sorted({k for k in functions() if k.islower()})),
                     node,
                 )
             if node.keywords:
@@ -148,7 +148,7 @@ class Builder:
             for arg in node.args:
                 if isinstance(arg, ast.Starred):
                     self.fail("'*' unpacking is not allowed", arg)
-            spec = FUNCTIONS[name]
+            spec = functions()[name]
             n = len(node.args)
             if n < spec.min_args or (spec.max_args is not None and n > spec.max_args):
                 self.fail(_arity_message(name, spec, n), node)
@@ -199,7 +199,7 @@ class Builder:
         if name in CONSTANTS:
             expr, shadow = CONSTANTS[name]
             return _Built(expr=expr, shadow=shadow)
-        if name in FUNCTIONS:
+        if name in functions():
             self.fail(f"'{name}' is a function: write {name}(...)", node)
         if name in RESERVED:
             self.fail(f"'{name}' is reserved: {RESERVED[name]}", node)
@@ -293,7 +293,7 @@ class Builder:
 
     def call(self, node: ast.Call, args: list[_Built]) -> _Built:
         name = node.func.id  # type: ignore[attr-defined]
-        spec = FUNCTIONS[name]
+        spec = functions()[name]
         shadow = None
         if all(a.shadow is not None for a in args):
             shadow = self.shadow_of(spec.shadow, [a.shadow for a in args], node, f"{name}(...)")
@@ -306,8 +306,10 @@ class Builder:
             if b.shadow is not None and (b.shadow <= 0 or b.shadow == 1):
                 self.fail("the base of a logarithm must be positive and not 1", node)
         expr = spec.build(*[a.sympy() for a in args])
-        if name in GUARDED and args[0].shadow is None:
-            self.guards.append(spec.build(args[0].sympy(), evaluate=False))
+        if spec.guarded and any(a.shadow is None for a in args):
+            # the call as written (log's first argument only: its base is a constant)
+            kept = args[:1] if spec.min_args != spec.max_args else args
+            self.guards.append(spec.build(*[a.sympy() for a in kept], evaluate=False))
         return self.check_exact(_Built(expr=expr, shadow=shadow), node)
 
     def check_exact(self, built: _Built, node: ast.AST) -> _Built:

@@ -1,26 +1,36 @@
-"""What expression text may name: the functions (with their SymPy builders, float64
-shadows and argument counts), the constants, the reserved words, and which calls have
-a restricted domain."""
+"""What expression text may name: the functions (generated from the primitive table:
+their SymPy builders, float64 shadows, argument counts and whether their domain is
+restricted), the constants and the reserved words.
+
+>>> sorted(name for name in functions() if name.startswith("log"))
+['log', 'log10', 'log1p', 'log2']
+"""
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import sympy as sp
+
+from . import backends  # noqa: F401  (the whole table)
+from .primitives import PRIMITIVES, version
 
 
 @dataclass(frozen=True)
 class Function:
+    """A function text may call: its SymPy builder, its float64 "shadow" (for
+    constants), how many arguments it takes, and whether its domain is restricted."""
+
     build: Callable[..., sp.Expr]
     shadow: Callable[..., float]
     min_args: int
     max_args: int | None  # None: any number from min_args on
-
-
-def _sign(v: float) -> float:
-    return 0.0 if v == 0 else math.copysign(1.0, v)
+    guarded: bool = False
 
 
 def _log(v: float, base: float | None = None) -> float:
@@ -29,39 +39,45 @@ def _log(v: float, base: float | None = None) -> float:
     return math.log(v) / math.log(base)
 
 
-UNARY = {
-    "sin": (sp.sin, math.sin),
-    "cos": (sp.cos, math.cos),
-    "tan": (sp.tan, math.tan),
-    "asin": (sp.asin, math.asin),
-    "acos": (sp.acos, math.acos),
-    "atan": (sp.atan, math.atan),
-    "sinh": (sp.sinh, math.sinh),
-    "cosh": (sp.cosh, math.cosh),
-    "tanh": (sp.tanh, math.tanh),
-    "asinh": (sp.asinh, math.asinh),
-    "acosh": (sp.acosh, math.acosh),
-    "atanh": (sp.atanh, math.atanh),
-    "exp": (sp.exp, math.exp),
-    "sqrt": (sp.sqrt, math.sqrt),
-    "abs": (sp.Abs, abs),
-    "Abs": (sp.Abs, abs),
-    "sign": (sp.sign, _sign),
-}
+def _shadow(fn: Callable[..., Any], chain: bool) -> Callable[..., float]:
+    """The entry's float64 value, raising as ``math`` does where it is not a number."""
 
-#: The functions a user may call, with their argument counts.
-FUNCTIONS: dict[str, Function] = {
-    **{name: Function(b, s, 1, 1) for name, (b, s) in UNARY.items()},
-    "log": Function(sp.log, _log, 1, 2),
-    "max": Function(sp.Max, max, 2, None),
-    "min": Function(sp.Min, min, 2, None),
-    "Max": Function(sp.Max, max, 2, None),
-    "Min": Function(sp.Min, min, 2, None),
-}
+    def shadow(*args: float) -> float:
+        with np.errstate(all="raise"):
+            try:
+                if chain:
+                    return float(functools.reduce(fn, [np.float64(a) for a in args]))
+                return float(fn(*[np.float64(a) for a in args]))
+            except FloatingPointError as exc:
+                if "overflow" in str(exc):
+                    raise OverflowError(str(exc)) from None
+                raise ValueError(str(exc)) from None
 
-#: functions whose domain is not the whole real line: the call as written is kept as a
-#: guard where SymPy rewrites it away (``exp(log(x))`` is ``x``, but not at x = -1)
-GUARDED = {"log", "sqrt", "asin", "acos", "acosh", "atanh"}
+    return shadow
+
+
+_CACHE: dict[int, dict[str, Function]] = {}
+
+
+def functions() -> dict[str, Function]:
+    """The functions text may call, name → ``Function``, generated from the table's
+    ``text`` names (``ln`` is ``log``; ``max`` takes any number of arguments)."""
+    cached = _CACHE.get(version())
+    if cached is not None:
+        return cached
+    found: dict[str, Function] = {}
+    for entry in PRIMITIVES.values():
+        if not entry.text:
+            continue
+        low, high = entry.text_arity or (entry.arity, entry.arity)
+        shadow = _log if entry.name == "log" else _shadow(entry.impl["float64"], high is None)
+        spec = Function(entry.sympy[0], shadow, low, high, guarded=entry.domain is not None)
+        for name in entry.text:
+            found[name] = spec
+    _CACHE.clear()
+    _CACHE[version()] = found
+    return found
+
 
 CONSTANTS = {"pi": (sp.pi, math.pi), "e": (sp.E, math.e), "E": (sp.E, math.e)}
 RESERVED = {
