@@ -256,3 +256,34 @@ class Differentiable:
         if len(inputs) == 2:  # X @ w, 2.0 * x, ...: the fast path
             return _binary(self, name, *inputs)
         return call(name, *inputs)
+
+
+class Symbolic(Differentiable):
+    """A SymPy expression that numpy treats like a number: ``np.sin(x)``,
+    ``np.log1p(x)`` and every other table primitive build the formula (the symbolic
+    method runs a Python f on these to trace its formula)."""
+
+    __slots__ = ("expr",)
+    _diffkit_rank = 1
+
+    def __init__(self, expr: sp.Expr) -> None:
+        self.expr = expr
+
+    @property
+    def _diffkit_value(self) -> Any:
+        return self.expr
+
+    def _diffkit_apply(self, name: str, args: Any) -> Any:
+        return Symbolic(PRIMITIVES[name].value(SYMPY, *[plain(a) for a in args]))
+
+    def __repr__(self) -> str:
+        return f"Symbolic({self.expr})"
+
+
+def plain(v: Any) -> Any:
+    """``v`` without the wrappers of differentiating values, entry by entry in an object
+    array (a formula's expressions, a tape's numbers)."""
+    v = primal_value(v)
+    if isinstance(v, np.ndarray) and v.dtype == object:
+        return np.frompyfunc(primal_value, 1, 1)(v)
+    return v

@@ -142,6 +142,12 @@ def define(name: str, *, partials: Any = None, value: Callable[..., Any] | None 
     return prim
 
 
+def forget(name: str) -> None:
+    """Remove the primitive ``name`` that ``define`` added (a notebook's experiment)."""
+    del PRIMITIVES[name]
+    _version[0] += 1
+
+
 def _by_name(name: str) -> Callable[..., Any]:
     def value(m: Any, *args: Any) -> Any:
         return getattr(m, name)(*args)

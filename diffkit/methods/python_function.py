@@ -30,7 +30,7 @@ from diffkit.errors import (
     DiffkitError,
     UnsupportedError,
 )
-from diffkit.overloading import primal_value, stacked
+from diffkit.overloading import Symbolic, plain, primal_value, stacked
 from diffkit.recording import record_run
 from diffkit.tape import Tape, Tracked, fail_if_invalid
 
@@ -145,7 +145,7 @@ def entries(out: Any) -> list[Any]:
 def _trace(problem: FunctionProblem) -> tuple[sp.Expr | None, list[sp.Expr] | None, str | None]:
     """f run on SymPy symbols: its formula (and components), or why there is none."""
     args = problem.arguments
-    symbols = {name: sp.Symbol(name, real=True) for name in problem.point}
+    symbols = {name: Symbolic(sp.Symbol(name, real=True)) for name in problem.point}
     values = args.from_flat(symbols)
     try:
         with time_budget(problem.limits.symbolic_seconds, "tracing f on symbols"):
@@ -159,7 +159,7 @@ def _trace(problem: FunctionProblem) -> tuple[sp.Expr | None, list[sp.Expr] | No
         return None, None, f"f did not run on SymPy symbols: {err.message}"
     except Exception as err:  # noqa: BLE001  (the user's code)
         return None, None, f"f did not run on SymPy symbols ({type(err).__name__}: {err})"
-    exprs = [_expr(v) for v in np.ravel(np.asarray(out, dtype=object))]
+    exprs = [_expr(v) for v in np.ravel(np.asarray(plain(out), dtype=object))]
     if any(e is None for e in exprs):
         return None, None, "f returned something that is not a number or an array of numbers"
     return exprs[0], (exprs if len(exprs) > 1 else None), None
