@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -27,7 +28,7 @@ import sympy as sp
 
 from .dual import Dual
 from .errors import DiffkitError, EvaluationError, PointError
-from .overloading import primal_value, stacked
+from .overloading import Differentiable, primal_value, stacked
 
 
 @dataclass
@@ -204,7 +205,32 @@ def call_user(fn: Callable[..., Any], arguments: Arguments, values: list[Any]) -
         raise EvaluationError("f raised RecursionError: maximum recursion depth exceeded "
                               "(does f call itself without end?)") from err
     except Exception as err:
+        if raised_inside_diffkit(err):
+            raise  # diffkit's own bug while f ran: an internal error, not f's fault
         raise EvaluationError(f"f raised {type(err).__name__}: {err}") from err
+
+
+#: exceptions that mean a bug where they are raised (a missing name, key or attribute)
+_BUGS = (AttributeError, KeyError, NameError, AssertionError, ImportError)
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+_LIBRARIES = tuple(os.path.dirname(os.path.abspath(m.__file__)) for m in (np, sp, mpmath))
+
+
+def raised_inside_diffkit(err: BaseException) -> bool:
+    """Whether ``err`` is diffkit's bug rather than f's: a bug-kind exception whose
+    innermost frame outside numpy, SymPy and mpmath is diffkit's own code (not the
+    attribute lookup that tells a user ``x.foo`` does not exist)."""
+    if not isinstance(err, _BUGS):
+        return False
+    tb, innermost = err.__traceback__, None
+    while tb is not None:
+        filename = os.path.abspath(tb.tb_frame.f_code.co_filename)
+        if not filename.startswith(_LIBRARIES):
+            innermost = tb.tb_frame
+        tb = tb.tb_next
+    if innermost is None or innermost.f_code is Differentiable.__getattr__.__code__:
+        return False
+    return os.path.abspath(innermost.f_code.co_filename).startswith(_PACKAGE)
 
 
 def run_user(fn: Callable[..., Any], arguments: Arguments, values: list[Any], *,

@@ -34,6 +34,11 @@ from .reference import Reference, one_sided
 from .reference import reference as compute_reference
 
 
+def internal_error(err: BaseException) -> str:
+    """The line a row or the formula shows for a bug in diffkit."""
+    return f"internal error ({type(err).__name__}: {err}); please report it"
+
+
 def _same(left: float | None, right: float | None) -> bool:
     """Whether two one-sided derivatives are the same number (to a few ulp)."""
     return left is not None and right is not None and (
@@ -67,9 +72,7 @@ def _run(method: str, problem: Problem, hessian: bool = False,
             f"float64 arithmetic failed at this point ({type(err).__name__}: "
             f"{err.args[-1] if err.args else err}); the numbers are out of its range"))
     except Exception as err:  # noqa: BLE001  (a bug in diffkit: report it in its row)
-        result = MethodResult(
-            method, error=f"internal error ({type(err).__name__}: {err}); please report it"
-        )
+        result = MethodResult(method, error=internal_error(err))
     finally:
         problem.limits = limits
     result.seconds = time.perf_counter() - started
@@ -258,6 +261,8 @@ def compare(
         comparison.derivative_ops = problem.symbolic().size["tree"]
     except DiffkitError as err:
         comparison.reference_error = err.message
+    except Exception as err:  # noqa: BLE001  (a bug in diffkit: said, not raised, as in a row)
+        comparison.reference_error = internal_error(err)
     if value_error:
         comparison.reference_error = f"f cannot be evaluated at this point in float64 ({value_error})"
         return comparison

@@ -89,3 +89,24 @@ def test_forgotten_it_is_unknown_again():
         diffkit.parse("deg2rad(x)")
     with pytest.raises(AttributeError):
         diffkit.deg2rad  # noqa: B018
+
+
+def test_a_bug_inside_diffkit_while_f_runs_is_an_internal_error_not_fs_fault():
+    """A table entry whose rule names a backend operation that does not exist: the
+    Python function is fine, so no row may say "f raised"; each says internal error."""
+    define("broken", impl={"float64": np.sin, "mpmath": mpmath.sin, "sympy": sp.sin},
+           partials=[lambda m, x, y: m.no_such_operation(x)], alias="broken", text=("broken",))
+    try:
+        comparison = diffkit.compare(lambda x: diffkit.broken(x) * 2.0, at=0.5,
+                                     methods=["forward-mode", "reverse-mode"])
+        for row in comparison.results:
+            assert row.status == "failed"
+            assert "f raised" not in row.error, row.error
+            assert "internal error" in row.error, row.error
+        with pytest.raises(AttributeError, match="no_such_operation"):
+            diffkit.gradient(lambda x: diffkit.broken(x), 0.5)
+        # while a mistake in f itself is still f's
+        with pytest.raises(diffkit.EvaluationError, match="f raised AttributeError"):
+            diffkit.gradient(lambda x: x.no_such_method(), 0.5)
+    finally:
+        forget("broken")
