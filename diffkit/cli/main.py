@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import textwrap
 import threading
 import traceback
 import warnings
@@ -15,6 +16,7 @@ import click
 import diffkit
 from diffkit import DiffkitError
 from diffkit.methods import METHODS
+from diffkit.vocabulary import functions
 
 from . import render
 from .streams import (
@@ -87,8 +89,11 @@ def compare(expression: str, at: tuple[str, ...], methods: tuple[str, ...],
     """Compare every method's derivative of EXPRESSION at a point.
 
     EXPRESSION uses numbers, variables, + - * / ** (or ^), parentheses, pi, e and
-    sin cos tan asin acos atan sinh cosh tanh asinh acosh atanh exp log sqrt abs
-    sign max min.  It is parsed by a whitelist, never evaluated as Python.  Write
+    the functions of diffkit's primitive table:
+
+    FUNCTIONS
+
+    It is parsed by a whitelist, never evaluated as Python.  Write
     @FILE to read it from a file, or - to read standard input (line breaks count
     as spaces).
 
@@ -112,6 +117,15 @@ def compare(expression: str, at: tuple[str, ...], methods: tuple[str, ...],
         render.print_table(comparison)
     else:
         click.echo(writer(comparison), nl=False)
+
+
+def _function_names() -> str:
+    """The functions text may call, from the table, wrapped for the help screen."""
+    names = sorted(name for name in functions() if name.islower())
+    return "\n    ".join(textwrap.wrap(" ".join(names), 76))
+
+
+compare.help = (compare.help or "").replace("FUNCTIONS", _function_names())
 
 
 def _number_or_auto(text: str | None, option: str) -> float | str | None:
