@@ -25,9 +25,7 @@ from __future__ import annotations
 import operator
 from typing import Any
 
-import mpmath
 import numpy as np
-import sympy as sp
 
 from .primitives import PRIMITIVES, ZERO, define, shape_of, unbroadcast  # noqa: F401
 
@@ -55,26 +53,6 @@ def _swap_last(x: Any) -> Any:
 def _np_sum(x: Any, axis: Any = None) -> Any:
     # np.sum's own overhead is ~3 µs: a plain array goes to the ufunc's reduce directly
     return np.add.reduce(x, axis=axis) if type(x) is np.ndarray else np.sum(x, axis=axis)
-
-
-def _np_logsumexp(z: Any) -> Any:
-    """log Σ exp(z) over the last axis without overflow: the largest term factored out."""
-    z = np.asarray(z)
-    top = np.max(z, axis=-1, keepdims=True)
-    top = np.where(np.isfinite(top), top, 0.0)
-    return np.log(np.sum(np.exp(z - top), axis=-1)) + top[..., 0]
-
-
-def _np_sigmoid(x: Any) -> Any:
-    """1 / (1 + e⁻ˣ) without overflow: e^−|x| is never above 1."""
-    e = np.exp(-np.abs(x))
-    return np.where(np.asarray(x) >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def _objects_logsumexp(exp: Any, log: Any) -> Any:
-    """log Σ exp(z) over the last axis of an object array (mpmath or SymPy entries)."""
-    each_exp, each_log = np.frompyfunc(exp, 1, 1), np.frompyfunc(log, 1, 1)
-    return lambda z: each_log(np.sum(each_exp(np.asarray(z)), axis=-1))
 
 
 def _same(fn: Any) -> dict[str, Any]:
@@ -153,6 +131,63 @@ _define(
     jvp=[lambda m, x, index, y, t: m.getitem(t, index), _param],
     vjp=[lambda m, x, index, y, g: m.scatter(g, shape_of(x), index), _param],
     examples=((_V, slice(1, 3)), (_V, np.array([0, 2, 2])), (_M, (1, slice(None))), (_T, (Ellipsis, 1))),
+)
+
+
+class _Each:
+    """The rules of a primitive with any number of arguments: ``rules[k]`` is the
+    rule for argument k."""
+
+    def __init__(self, rule_for) -> None:
+        self.rule_for = rule_for
+
+    def __getitem__(self, k: int):
+        return self.rule_for(k)
+
+    def __len__(self) -> int:
+        return 0
+
+
+define(  # x with its axes in the order ``axes`` (x.T, np.transpose, np.moveaxis, …)
+    "permute", impl=_same(np.transpose), moves_data=True,
+    partials=[_param, _param],
+    jvp=[lambda m, x, axes, y, t: m.permute(t, axes), _param],
+    vjp=[lambda m, x, axes, y, g: m.permute(g, tuple(np.argsort(axes))), _param],
+    examples=((_M, (1, 0)), (_T, (2, 0, 1)), (_T, (1, 2, 0))),
+)
+
+
+def _sizes(xs: Any) -> list[int]:
+    return [int(np.prod(shape_of(x))) for x in xs]
+
+
+def _concat_jvp(k: int):
+    def rule(m: Any, *rest: Any) -> Any:
+        xs, t = rest[:-2], rest[-1]
+        sizes = _sizes(xs)
+        start = sum(sizes[:k])
+        return m.scatter(m.reshape(t, (-1,)), (sum(sizes),), slice(start, start + sizes[k]))
+    return rule
+
+
+def _concat_vjp(k: int):
+    def rule(m: Any, *rest: Any) -> Any:
+        xs, g = rest[:-2], rest[-1]
+        sizes = _sizes(xs)
+        start = sum(sizes[:k])
+        return m.reshape(m.getitem(g, slice(start, start + sizes[k])), shape_of(xs[k]))
+    return rule
+
+
+def _np_concat(*xs: Any) -> Any:
+    return np.concatenate([np.reshape(x, -1) for x in xs])
+
+
+define(  # every argument's entries, flattened, one after the other (a gather's source)
+    "concat", arity=0, moves_data=True,
+    impl={"float64": _np_concat, "mpmath": _np_concat, "sympy": _np_concat},
+    jvp=_Each(_concat_jvp), vjp=_Each(_concat_vjp),
+    examples=((0.3, _V), (_M, 2.0, _V)),
 )
 
 
@@ -239,20 +274,6 @@ _define(
         "``sum(stop_gradient(x * x) * x)`` has gradient ``x * x``.",
 )
 
-class _Each:
-    """The rules of a primitive with any number of arguments: ``rules[k]`` is the
-    rule for argument k."""
-
-    def __init__(self, rule_for) -> None:
-        self.rule_for = rule_for
-
-    def __getitem__(self, k: int):
-        return self.rule_for(k)
-
-    def __len__(self) -> int:
-        return 0
-
-
 define(  # [a, b, …] as one array along a new first axis
     "stack", arity=0,
     impl={"float64": lambda *xs: np.stack(xs), "mpmath": lambda *xs: np.array(xs, dtype=object),
@@ -260,97 +281,4 @@ define(  # [a, b, …] as one array along a new first axis
     jvp=_Each(lambda k: lambda m, *rest: m.scatter(rest[-1], shape_of(rest[-2]), k)),
     vjp=_Each(lambda k: lambda m, *rest: m.getitem(rest[-1], k)),
     examples=((0.3, -1.2, 2.0), (_V, 2 * _V)), moves_data=True,
-)
-
-# --- machine learning -------------------------------------------------------------------
-_define(
-    "sigmoid",
-    impl={"float64": _np_sigmoid, "mpmath": lambda x: 1 / (1 + mpmath.exp(-x)),
-          "sympy": lambda x: 1 / (1 + sp.exp(-x))},
-    text=("sigmoid",), alias="sigmoid",
-    doc="σ(x) = 1 / (1 + e⁻ˣ), elementwise, without overflow at large |x|; σ' = σ(x)σ(−x).",
-    partials=[lambda m, x, y: m.mul(y, m.sigmoid(m.neg(x)))],  # σ(x)σ(−x): no 1 − σ cancellation
-)
-_define(
-    "softplus",  # log(1 + eˣ), computed as logaddexp(0, x)
-    impl={"float64": lambda x: np.logaddexp(0.0, x),
-          "mpmath": lambda x: mpmath.log1p(mpmath.exp(x)),
-          "sympy": lambda x: sp.log(1 + sp.exp(x))},
-    text=("softplus",), alias="softplus",
-    doc="log(1 + eˣ), elementwise, computed without overflow; its slope is σ(x).",
-    partials=[lambda m, x, y: m.sigmoid(x)],
-)
-_define(
-    "relu",
-    impl={"float64": lambda x: np.maximum(x, 0.0), "mpmath": lambda x: max(x, mpmath.mpf(0)),
-          "sympy": lambda x: sp.Max(x, 0)},
-    text=("relu",), alias="relu",
-    doc="max(x, 0), elementwise; relu'(0) = 0 (PyTorch's convention, unlike max(x, 0) "
-        "in text, which splits a tie).",
-    partials=[lambda m, x, y: m.sign(y)],  # 1 where x > 0, else 0
-    analytic=False,
-    kink=lambda x: x == 0,
-    convention="relu'(0) = 0 (PyTorch's convention)",
-    directional=lambda m, p, t: m.relu(t[0]),
-)
-
-
-def _softmax_of(m: Any, z: Any, lse: Any) -> Any:
-    return m.exp(m.sub(z, _keep(m, lse, z)))
-
-
-_define(
-    "logsumexp",
-    impl={"float64": _np_logsumexp, "mpmath": _objects_logsumexp(mpmath.exp, mpmath.log),
-          "sympy": _objects_logsumexp(sp.exp, sp.log)},
-    jvp=[lambda m, z, y, t: m.sum(m.mul(_softmax_of(m, z, y), t), -1)],
-    vjp=[lambda m, z, y, g: m.mul(_keep(m, g, z), _softmax_of(m, z, y))],
-    examples=((_V,), (_M,), (_V * 400,)),
-)
-_define(
-    "softmax",
-    lambda m, z: _softmax_of(m, z, m.logsumexp(z)),
-    jvp=[lambda m, z, y, t: m.mul(y, m.sub(t, _keep(m, m.sum(m.mul(y, t), -1), z)))],
-    vjp=[lambda m, z, y, g: m.mul(y, m.sub(g, _keep(m, m.sum(m.mul(g, y), -1), z)))],
-    examples=((_V,), (_M,)),
-)
-_define(
-    "log_softmax",
-    lambda m, z: m.sub(z, _keep(m, m.logsumexp(z), z)),
-    jvp=[lambda m, z, y, t: m.sub(t, _keep(m, m.sum(m.mul(m.exp(y), t), -1), z))],
-    vjp=[lambda m, z, y, g: m.sub(g, m.mul(m.exp(y), _keep(m, m.sum(g, -1), z)))],
-    examples=((_V,), (_M,)),
-)
-
-
-def _rows(z: Any) -> float:
-    return 1.0 if _ndim(z) == 1 else float(shape_of(z)[0])
-
-
-def _cross_entropy(m: Any, z: Any, p: Any) -> Any:
-    """Σ over rows of −Σ p·log_softmax(z) = logsumexp(z)·Σp − Σ p·z, averaged over
-    the rows of a batch."""
-    per_row = m.sub(m.mul(m.logsumexp(z), m.sum(p, -1)), m.sum(m.mul(p, z), -1))
-    return per_row if _ndim(z) == 1 else m.div(m.sum(per_row), _rows(z))
-
-
-def _ce_slope_logits(m: Any, z: Any, p: Any) -> Any:
-    """∂CE/∂z = (softmax(z)·Σp − p) / rows."""
-    soft = _softmax_of(m, z, m.logsumexp(z))
-    return m.div(m.sub(m.mul(soft, _keep(m, m.sum(p, -1), z)), p), _rows(z))
-
-
-def _ce_slope_target(m: Any, z: Any, p: Any) -> Any:
-    """∂CE/∂p = −log_softmax(z) / rows."""
-    return m.div(m.sub(_keep(m, m.logsumexp(z), z), z), _rows(z))
-
-
-_define(
-    "cross_entropy",  # of logits z against a probability vector (a class index is one-hot)
-    _cross_entropy,
-    jvp=[lambda m, z, p, y, t: m.sum(m.mul(_ce_slope_logits(m, z, p), t)),
-         lambda m, z, p, y, t: m.sum(m.mul(_ce_slope_target(m, z, p), t))],
-    vjp=[lambda m, z, p, y, g: m.mul(g, _ce_slope_logits(m, z, p)),
-         lambda m, z, p, y, g: m.mul(g, _ce_slope_target(m, z, p))],
-    examples=((_V, np.array([0.2, 0.5, 0.3])), (_M, np.array([[0.0, 1.0, 0.0], [0.6, 0.1, 0.3]]))),
 )

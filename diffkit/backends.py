@@ -21,7 +21,11 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from . import array_primitives, scalar_primitives  # noqa: F401  (the whole table)
+from . import (  # noqa: F401  (the whole table)
+    array_primitives,
+    learning_primitives,
+    scalar_primitives,
+)
 from .primitives import PRIMITIVES, version
 
 

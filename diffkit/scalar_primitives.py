@@ -248,6 +248,68 @@ _function("min", np.minimum, min, sp.Min,
           doc="The smaller of a and b, elementwise; at a tie each gets half of the slope.")
 
 
+def _mp_trunc(x: Any) -> Any:
+    return mpmath.floor(x) if x >= 0 else mpmath.ceil(x)
+
+
+# --- smooth maxima --------------------------------------------------------------------------
+define("logaddexp", impl=_impl(np.logaddexp, lambda a, b: mpmath.log(mpmath.exp(a) + mpmath.exp(b)),
+                               lambda a, b: sp.log(sp.exp(a) + sp.exp(b))),
+       partials=[lambda m, a, b, y: m.exp(m.sub(a, y)), lambda m, a, b, y: m.exp(m.sub(b, y))],
+       text=("logaddexp",), numpy=("logaddexp",), alias="logaddexp",
+       doc="log(eᵃ + eᵇ), elementwise, without overflow.")
+define("logaddexp2", impl=_impl(np.logaddexp2,
+                                lambda a, b: mpmath.log(mpmath.power(2, a) + mpmath.power(2, b), 2),
+                                lambda a, b: sp.log(2**a + 2**b) / sp.log(2)),
+       partials=[lambda m, a, b, y: m.exp2(m.sub(a, y)), lambda m, a, b, y: m.exp2(m.sub(b, y))],
+       numpy=("logaddexp2",), alias="logaddexp2",
+       doc="log₂(2ᵃ + 2ᵇ), elementwise, without overflow.")
+
+# --- steps: slope 0, a jump at each step -------------------------------------------------------
+_STEP = dict(analytic=False)
+_function("floor", np.floor, mpmath.floor, sp.floor, lambda m, x, y: ZERO, **_STEP,
+          kink=lambda x: x == np.floor(x), convention="floor jumps at every integer",
+          directional=no_slope("floor jumps at every integer"),
+          doc="The largest integer ≤ x, elementwise: slope 0, a jump at each integer.")
+_function("ceil", np.ceil, mpmath.ceil, sp.ceiling, lambda m, x, y: ZERO, **_STEP,
+          kink=lambda x: x == np.floor(x), convention="ceil jumps at every integer",
+          directional=no_slope("ceil jumps at every integer"),
+          doc="The smallest integer ≥ x, elementwise: slope 0, a jump at each integer.")
+define("trunc", impl=_impl(np.trunc, _mp_trunc,
+                           lambda x: sp.sign(x) * sp.floor(sp.Abs(x))),
+       partials=[lambda m, x, y: ZERO], **_STEP,
+       kink=lambda x: (x == np.floor(x)) & (x != 0), convention="trunc jumps at every integer but 0",
+       directional=no_slope("trunc jumps at every integer but 0"), numpy=("trunc", "fix"))
+define("rint", impl=_impl(np.rint, mpmath.nint, lambda x: sp.floor(x + sp.Rational(1, 2))),
+       partials=[lambda m, x, y: ZERO], **_STEP, kink=lambda x: (x - np.floor(x)) == 0.5,
+       convention="rint jumps halfway between integers",
+       directional=no_slope("rint jumps halfway between integers"), numpy=("rint",),
+       examples=((0.3,), (-1.2,), (2.6,)))
+def _whole_ratio(a: Any, b: Any, nonzero: bool = False) -> Any:
+    """Where a/b is an integer (and, for fmod, not 0): mod's and fmod's jumps."""
+    with np.errstate(all="ignore"):
+        r = np.divide(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
+        found = (np.asarray(b) != 0) & (r == np.floor(r))
+        return found & (r != 0) if nonzero else found
+
+
+_function("mod", np.mod, lambda a, b: a - b * mpmath.floor(a / b), sp.Mod,
+          lambda m, a, b, y: ONE, lambda m, a, b, y: m.neg(m.floor(m.div(a, b))),
+          numpy=("mod", "remainder"), analytic=False,
+          domain=lambda a, b: b != 0, domain_text="mod by zero",
+          kink=_whole_ratio,
+          convention="a mod b jumps where a/b is an integer",
+          directional=no_slope("a mod b jumps where a/b is an integer"),
+          doc="a − b·floor(a/b), elementwise (numpy's and Python's %): the sign of b.")
+define("fmod", impl=_impl(np.fmod, lambda a, b: a - b * _mp_trunc(a / b),
+                          lambda a, b: a - b * sp.sign(a / b) * sp.floor(sp.Abs(a / b))),
+       partials=[lambda m, a, b, y: ONE, lambda m, a, b, y: m.neg(m.trunc(m.div(a, b)))],
+       numpy=("fmod",), analytic=False, domain=lambda a, b: b != 0, domain_text="fmod by zero",
+       kink=lambda a, b: _whole_ratio(a, b, nonzero=True),
+       convention="fmod(a, b) jumps where a/b is a non-zero integer",
+       directional=no_slope("fmod(a, b) jumps where a/b is a non-zero integer"))
+
+
 def _mp_heaviside(x: Any) -> Any:
     return mpmath.mpf(1) if x > 0 else mpmath.mpf(0) if x < 0 else mpmath.mpf(0.5)
 
