@@ -266,22 +266,21 @@ define("logaddexp2", impl=_impl(np.logaddexp2,
        doc="log₂(2ᵃ + 2ᵇ), elementwise, without overflow.")
 
 # --- steps: slope 0, a jump at each step -------------------------------------------------------
-_STEP = dict(analytic=False)
-_function("floor", np.floor, mpmath.floor, sp.floor, lambda m, x, y: ZERO, **_STEP,
+_function("floor", np.floor, mpmath.floor, sp.floor, lambda m, x, y: ZERO, analytic=False,
           kink=lambda x: x == np.floor(x), convention="floor jumps at every integer",
           directional=no_slope("floor jumps at every integer"),
           doc="The largest integer ≤ x, elementwise: slope 0, a jump at each integer.")
-_function("ceil", np.ceil, mpmath.ceil, sp.ceiling, lambda m, x, y: ZERO, **_STEP,
+_function("ceil", np.ceil, mpmath.ceil, sp.ceiling, lambda m, x, y: ZERO, analytic=False,
           kink=lambda x: x == np.floor(x), convention="ceil jumps at every integer",
           directional=no_slope("ceil jumps at every integer"),
           doc="The smallest integer ≥ x, elementwise: slope 0, a jump at each integer.")
 define("trunc", impl=_impl(np.trunc, _mp_trunc,
                            lambda x: sp.sign(x) * sp.floor(sp.Abs(x))),
-       partials=[lambda m, x, y: ZERO], **_STEP,
+       partials=[lambda m, x, y: ZERO], analytic=False,
        kink=lambda x: (x == np.floor(x)) & (x != 0), convention="trunc jumps at every integer but 0",
        directional=no_slope("trunc jumps at every integer but 0"), numpy=("trunc", "fix"))
 define("rint", impl=_impl(np.rint, mpmath.nint, lambda x: sp.floor(x + sp.Rational(1, 2))),
-       partials=[lambda m, x, y: ZERO], **_STEP, kink=lambda x: (x - np.floor(x)) == 0.5,
+       partials=[lambda m, x, y: ZERO], analytic=False, kink=lambda x: (x - np.floor(x)) == 0.5,
        convention="rint jumps halfway between integers",
        directional=no_slope("rint jumps halfway between integers"), numpy=("rint",),
        examples=((0.3,), (-1.2,), (2.6,)))

@@ -2,7 +2,7 @@
 their SymPy builders, float64 shadows, argument counts and whether their domain is
 restricted), the constants and the reserved words.
 
->>> sorted(name for name in functions() if name.startswith("log"))
+>>> sorted(name for name in functions() if name.startswith("log") and len(name) < 6)
 ['log', 'log10', 'log1p', 'log2']
 """
 
