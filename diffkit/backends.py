@@ -23,6 +23,8 @@ import sympy as sp
 
 from . import (  # noqa: F401  (the whole table)
     array_primitives,
+    array_reductions,
+    linalg_primitives,
     learning_primitives,
     scalar_primitives,
 )
