@@ -9,6 +9,7 @@ Public API: ``parse``, ``compare`` (→ ``Comparison``), ``sweep`` (→ ``Sweep`
 (``DiffkitError`` and its kinds).
 """
 
+from . import numpy_movement  # noqa: F401  (numpy's functions on differentiating values)
 from .autodiff import derivative, gradient, hessian, jacobian
 from .compare import compare
 from .comparison import Comparison

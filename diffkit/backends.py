@@ -24,8 +24,8 @@ import sympy as sp
 from . import (  # noqa: F401  (the whole table)
     array_primitives,
     array_reductions,
-    linalg_primitives,
     learning_primitives,
+    linalg_primitives,
     scalar_primitives,
 )
 from .primitives import PRIMITIVES, version

@@ -21,7 +21,7 @@ import numpy as np
 import sympy as sp
 
 from .backends import MPMATH, NUMPY, SYMPY
-from .errors import DiffkitError
+from .errors import DiffkitError, UnsupportedError
 from .primitives import PRIMITIVES, version
 
 
@@ -38,12 +38,21 @@ def call(name: str, *args: Any) -> Any:
 
 
 def stacked(out: Any) -> Any:
-    """A list or tuple that f returns, as one array (recorded, carried by Duals, or
-    symbolic, like its entries); anything else as it is."""
+    """A list or tuple that f returns, or an object array numpy built from
+    differentiating values (``np.array(x)``, ``np.squeeze`` of one), as one value
+    (recorded, carried by Duals, or symbolic, like its entries) — never taken for a
+    constant; anything else as it is."""
     if isinstance(out, list | tuple):
         if not out:
             raise DiffkitError("f returned an empty list: there is nothing to differentiate")
         return call("stack", *[stacked(v) for v in out])
+    if isinstance(out, np.ndarray) and out.dtype == object and out.size:
+        entries = [stacked(v) for v in out.ravel()]
+        if not any(isinstance(v, Differentiable) for v in entries):
+            return out
+        if out.ndim == 0:
+            return entries[0]
+        return call("reshape", call("stack", *entries), out.shape)
     return out
 
 
@@ -93,41 +102,10 @@ def power(base: Any, exponent: Any) -> Any:
     return call("pow", base, exponent)
 
 
-def _no_keepdims(keepdims: bool) -> None:
-    if keepdims:
-        raise DiffkitError("keepdims=True is not supported on values that carry derivatives: "
-                           "reshape the result instead")
-
-
-def _reduction(name: str):
-    def rule(a, axis=None, dtype=None, out=None, keepdims=False, **rest):
-        if out is not None or rest:
-            return NotImplemented
-        _no_keepdims(keepdims)
-        return call(name, a, axis)
-
-    return rule
-
-
-def _norm(x, ord=None, axis=None, keepdims=False):
-    if ord is not None or axis is not None or keepdims:
-        return NotImplemented
-    return call("norm", x)
-
-
-#: numpy array functions that are primitives of the table
-_ARRAY_FUNCTIONS = {
-    "dot": lambda a, b, out=None: NotImplemented if out is not None else (
-        call("mul", a, b) if not np.ndim(primal_value(a)) or not np.ndim(primal_value(b))
-        else call("matmul", a, b)),
-    "sum": _reduction("sum"),
-    "mean": _reduction("mean"),
-    "reshape": lambda a, shape=None, *rest, **kw: NotImplemented if rest or kw else call(
-        "reshape", a, shape),
-    "transpose": lambda a, axes=None: NotImplemented if axes is not None or np.ndim(
-        primal_value(a)) != 2 else call("transpose", a),
-    "norm": _norm,
-}
+#: numpy function → its rule on differentiating values (filled by ``numpy_api``)
+ARRAY_FUNCTIONS: dict[Any, Any] = {}
+#: (ufunc name, method) → its rule where the ufunc is not one primitive (``numpy_api``)
+UFUNC_RULES: dict[tuple[str, str], Any] = {}
 
 
 def primal_value(v: Any) -> Any:
@@ -176,11 +154,26 @@ class Differentiable:
     def __pow__(self, exponent): return power(self, exponent)
     def __rpow__(self, base): return call("pow", base, self)
 
+    def __mod__(self, other): return call("mod", self, other)
+    def __rmod__(self, other): return call("mod", other, self)
+    def __floordiv__(self, other): return call("floor", call("div", self, other))
+    def __rfloordiv__(self, other): return call("floor", call("div", other, self))
+
     # comparisons look at the value: control flow in user code follows the point
     def __lt__(self, other): return primal_value(self) < primal_value(other)
     def __le__(self, other): return primal_value(self) <= primal_value(other)
     def __gt__(self, other): return primal_value(self) > primal_value(other)
     def __ge__(self, other): return primal_value(self) >= primal_value(other)
+    def __eq__(self, other): return primal_value(self) == primal_value(other)
+    def __ne__(self, other): return primal_value(self) != primal_value(other)
+    __hash__ = object.__hash__  # identity: a value is its own dictionary key
+
+    def __bool__(self) -> bool:
+        return bool(primal_value(self))
+
+    def __int__(self):
+        raise DiffkitError("int() of a value that carries a derivative would drop the "
+                           "derivative: use numpy.floor or diffkit.stop_gradient")
 
     def __float__(self):
         raise DiffkitError(
@@ -203,7 +196,7 @@ class Differentiable:
 
     @property
     def T(self):
-        return call("transpose", self) if self.ndim >= 2 else self
+        return call("permute", self, tuple(range(self.ndim))[::-1]) if self.ndim >= 2 else self
 
     def __len__(self) -> int:
         if not self.shape:
@@ -213,17 +206,45 @@ class Differentiable:
     def __iter__(self):
         return (self[i] for i in range(len(self)))
 
-    def __getitem__(self, index): return call("getitem", self, index)
-    def reshape(self, *shape):
-        return call("reshape", self, shape[0] if len(shape) == 1 else shape)
-    def transpose(self): return call("transpose", self)
-    def sum(self, axis=None, dtype=None, out=None, keepdims=False, **_):
-        _no_keepdims(keepdims)
-        return call("sum", self, axis)
-    def mean(self, axis=None, dtype=None, out=None, keepdims=False, **_):
-        _no_keepdims(keepdims)
-        return call("mean", self, axis)
-    def dot(self, other): return call("matmul", self, other)
+    def __getitem__(self, index):
+        if isinstance(index, Differentiable):
+            index = primal_value(index)
+        return call("getitem", self, index)
+
+    # ndarray methods: the numpy functions of the same name (``numpy_api``'s rules)
+    def reshape(self, *shape, order="C"):
+        return np.reshape(self, shape[0] if len(shape) == 1 else shape, order=order)
+    def transpose(self, *axes):
+        return np.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
+    def sum(self, *args, **kw): return np.sum(self, *args, **kw)
+    def mean(self, *args, **kw): return np.mean(self, *args, **kw)
+    def prod(self, *args, **kw): return np.prod(self, *args, **kw)
+    def max(self, *args, **kw): return np.max(self, *args, **kw)
+    def min(self, *args, **kw): return np.min(self, *args, **kw)
+    def var(self, *args, **kw): return np.var(self, *args, **kw)
+    def std(self, *args, **kw): return np.std(self, *args, **kw)
+    def cumsum(self, *args, **kw): return np.cumsum(self, *args, **kw)
+    def ravel(self, order="C"): return np.ravel(self, order=order)
+    def flatten(self, order="C"): return np.ravel(self, order=order)
+    def squeeze(self, axis=None): return np.squeeze(self, axis=axis)
+    def swapaxes(self, a, b): return np.swapaxes(self, a, b)
+    def clip(self, a_min=None, a_max=None): return np.clip(self, a_min, a_max)
+    def dot(self, other): return np.dot(self, other)
+    def trace(self, *args, **kw): return np.trace(self, *args, **kw)
+    def diagonal(self, *args, **kw): return np.diagonal(self, *args, **kw)
+    def repeat(self, *args, **kw): return np.repeat(self, *args, **kw)
+    def take(self, *args, **kw): return np.take(self, *args, **kw)
+    def copy(self): return self
+    def item(self):
+        if self.size != 1:
+            raise ValueError("can only convert an array of size 1 to a Python scalar")
+        return call("reshape", self, ())
+
+    def astype(self, dtype, *args, **kw):
+        if np.dtype(dtype).kind != "f":
+            raise DiffkitError(f"astype({np.dtype(dtype)}) of a value that carries a "
+                               "derivative would drop the derivative")
+        return self
 
     def __getattr__(self, name: str) -> Any:
         """``x.arcsin()``, ``x.exp()``: numpy calls a function of an object array's
@@ -234,21 +255,22 @@ class Differentiable:
         return lambda: call(primitive, self)
 
     def __array_function__(self, func, types, args, kwargs):
-        """np.dot, np.sum, np.mean, np.reshape, np.transpose and np.linalg.norm become the
-        table's array primitives (whole arrays at once); any other numpy function runs
-        as numpy runs it on an object array, entry by entry."""
-        rule = _ARRAY_FUNCTIONS.get(func.__name__) if func.__module__ in (
-            "numpy", "numpy.linalg") else None
-        if rule is not None:
-            result = rule(*args, **kwargs)
-            if result is not NotImplemented:
-                return result
-        return func._implementation(*args, **kwargs)
+        """A numpy function becomes the table's primitives (whole arrays at once) by its
+        rule in ``numpy_api``; one without a rule is refused by name, never run entry
+        by entry into a silently wrong value."""
+        rule = ARRAY_FUNCTIONS.get(func)
+        if rule is None:
+            raise UnsupportedError(f"{_numpy_name(func)} is not differentiable in diffkit yet")
+        return rule(*args, **kwargs)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        name = numpy_names().get(ufunc.__name__)
-        if method != "__call__" or kwargs or name is None:
-            return NotImplemented
+        name = numpy_names().get(ufunc.__name__) if method == "__call__" else None
+        if name is None or kwargs:
+            rule = UFUNC_RULES.get((ufunc.__name__, method)) or UFUNC_RULES.get(("*", method))
+            if rule is None:
+                raise UnsupportedError(f"{_numpy_name(ufunc)}{_method(method)} is not "
+                                       "differentiable in diffkit yet")
+            return rule(ufunc, *inputs, **kwargs)
         if name == "pow":
             return power(inputs[0], inputs[1])
         if name == "heaviside":  # np.heaviside(x, 1/2): the table's Heaviside(0) = 1/2
@@ -256,6 +278,15 @@ class Differentiable:
         if len(inputs) == 2:  # X @ w, 2.0 * x, ...: the fast path
             return _binary(self, name, *inputs)
         return call(name, *inputs)
+
+
+def _numpy_name(func: Any) -> str:
+    module = getattr(func, "__module__", None) or "numpy"
+    return f"{module if module.startswith('numpy') else 'numpy'}.{func.__name__}"
+
+
+def _method(method: str) -> str:
+    return "" if method == "__call__" else f".{method}"
 
 
 class Symbolic(Differentiable):

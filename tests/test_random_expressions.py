@@ -117,6 +117,8 @@ def _as_python(expr):
                 return lambda xv, yv: diffkit.sqrt(base(xv, yv))
             if power == sp.Rational(-1, 2):
                 return lambda xv, yv: 1.0 / diffkit.sqrt(base(xv, yv))
+            if not power.is_Integer:  # (y**2 + 1)**(3/2): a real power of a positive base
+                return lambda xv, yv, p=float(power): base(xv, yv) ** p
             return lambda xv, yv, n=int(power): base(xv, yv) ** n
         inner = build(e.args[0])
         return lambda xv, yv, fn=functions[e.func]: fn(inner(xv, yv))
