@@ -168,7 +168,15 @@ def _parameter_names(fn: Callable[..., Any]) -> list[str]:
 
 
 def _value(v: Any, name: str) -> Any:
-    """A float, or a float64 array, checked finite."""
+    """A float, or a float64 array, checked finite; a value that carries an outer
+    derivative (``gradient`` inside ``gradient``) as it is."""
+    if isinstance(v, Differentiable):
+        if not np.all(np.isfinite(primal_value(v))):
+            raise PointError(f"the value for {name} is not finite: give finite numbers")
+        return v
+    if isinstance(v, np.ndarray) and v.dtype == object and v.size and any(
+            isinstance(e, Differentiable) for e in v.ravel()):
+        return _value(stacked(v), name)
     if isinstance(v, np.ndarray) and v.dtype == np.float64 and v.size:  # the common case, fast
         if not math.isfinite(v.sum()) and not np.all(np.isfinite(v)):
             raise PointError(f"the value for {name} is not finite: give finite numbers")

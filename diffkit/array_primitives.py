@@ -191,6 +191,33 @@ define(  # every argument's entries, flattened, one after the other (a gather's 
 )
 
 
+def _scatter(values: Any, shape: tuple[int, ...], index: Any) -> Any:
+    """An array of zeros of ``shape`` with ``values`` added at ``index`` (the adjoint of
+    indexing; repeated indices add up)."""
+    values = np.asarray(values)
+    out = np.zeros(shape, dtype=np.result_type(values, float))
+    if basic_index(index):  # a slice or integers: no repeats, plain assignment is enough
+        out[index] = values
+    else:  # fancy indexing may repeat an index: the repeats add up
+        np.add.at(out, index, values)
+    return out
+
+
+def basic_index(index: Any) -> bool:
+    """Whether numpy indexing with ``index`` is basic (slices, integers): no repeats."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, slice | int | np.integer) or p is None or p is Ellipsis
+               for p in parts)
+
+
+define(  # zeros of ``shape`` with ``values`` added at ``index``: the adjoint of indexing
+    "scatter", impl=_same(_scatter), partials=[_param, _param, _param],
+    jvp=[lambda m, v, shape, index, y, t: m.scatter(t, shape, index), _param, _param],
+    vjp=[lambda m, v, shape, index, y, g: m.getitem(g, index), _param, _param],
+    examples=((_V, (5,), np.array([0, 2, 2])), (_M, (4, 3), slice(1, 3))),
+)
+
+
 def _as_matrices(m: Any, a: Any, b: Any, g: Any) -> tuple[Any, Any, Any]:
     """a, b and ḡ with numpy's vector rules made explicit: a 1-D ``a`` is a row
     (1, k), a 1-D ``b`` a column (k, 1), and ḡ gets the matching axes back."""

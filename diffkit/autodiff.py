@@ -27,11 +27,12 @@ from . import functions as dk  # noqa: F401  (used in the docstring example)
 from .arguments import Arguments, is_function, run_user
 from .backends import NUMPY
 from .budget import bounded
-from .dual import Dual
+from .dual import Dual, primal_at, tangent_at
 from .errors import DiffkitError, EvaluationError
 from .limits import DEFAULT_LIMITS
 from .methods import forward, reverse
 from .methods.base import Problem
+from .overloading import Differentiable, call, new_level, primal_value
 from .recording import (
     hessian_matrix,
     input_adjoints,
@@ -82,14 +83,24 @@ def derivative(f: Function, at: Any, order: int = 1) -> Any:
         raise DiffkitError("derivative takes f of one number; use gradient or jacobian for "
                            "arrays and several arguments")
     seed: Any = args.values[0]
-    for _ in range(order):
-        seed = Dual(seed, 1.0)
+    levels = []
+    for _ in range(order):  # x + ε₁ + … + εₖ, each ε a level of its own
+        levels.append(new_level())
+        seed = Dual(seed, 1.0, levels[-1])
     y = run_user(f, args, [seed])
-    for _ in range(order):
-        y = y.tangent if isinstance(y, Dual) else np.zeros_like(y) * 1.0
+    for level in reversed(levels):
+        y = tangent_at(y, level, np.shape(primal_value(y)))
+    return _checked(y, "the derivative")
+
+
+def _checked(y: Any, what: str) -> Any:
+    """A result checked finite: a float or an array, or — inside an outer gradient or
+    derivative — the value that carries the outer derivative."""
+    if not np.all(np.isfinite(primal_value(y))):
+        raise EvaluationError(f"{what} is not finite here")
+    if isinstance(y, Differentiable):
+        return y
     y = tracked_value(y)
-    if not np.all(np.isfinite(y)):
-        raise EvaluationError("the derivative is not finite here")
     return float(y) if np.ndim(y) == 0 else np.asarray(y)
 
 
@@ -148,20 +159,24 @@ def forward_pass(f: Callable[..., Any], at: Any, tangent: Any) -> tuple[Any, Any
     """One run of f on dual numbers: (J·v, f's value)."""
     args = Arguments.of(f, at)
     directions = Arguments.of(f, tangent).values if args.kind != "one" else [tangent]
-    seeded = []
+    seeded, level = [], new_level()
     for v, t, name in zip(args.values, directions, args.names, strict=True):
-        t = np.asarray(t, dtype=float)
-        if t.shape != np.shape(v):
-            raise DiffkitError(f"the tangent for {name} has shape {t.shape}; {name} has {np.shape(v)}")
-        seeded.append(Dual(v, t if t.shape else float(t)))
+        t = t if isinstance(t, Differentiable) else np.asarray(t, dtype=float)
+        if np.shape(primal_value(t)) != np.shape(primal_value(v)):
+            raise DiffkitError(f"the tangent for {name} has shape {np.shape(primal_value(t))}; "
+                               f"{name} has {np.shape(primal_value(v))}")
+        seeded.append(Dual(v, t if np.shape(primal_value(t)) else _number(t), level))
     y = run_user(f, args, seeded)
-    value = tracked_value(y.primal if isinstance(y, Dual) else y)
-    result = y.tangent if isinstance(y, Dual) else 0.0
-    if np.shape(result) != np.shape(value):  # f ignores the direction somewhere
-        result = np.broadcast_to(result, np.shape(value)) * 1.0
-    if not np.all(np.isfinite(result)):
-        raise EvaluationError("the directional derivative is not finite here")
-    return (float(result) if np.ndim(result) == 0 else result), value
+    value = primal_at(y, level)
+    value = value if isinstance(value, Differentiable) else tracked_value(value)
+    result = tangent_at(y, level)
+    if np.shape(primal_value(result)) != np.shape(primal_value(value)):  # f ignores it somewhere
+        result = call("add", result, np.zeros(np.shape(primal_value(value))))
+    return _checked(result, "the directional derivative"), value
+
+
+def _number(t: Any) -> Any:
+    return t if isinstance(t, Differentiable) else float(t)
 
 
 def vjp(f: Callable[..., Any], at: Any, cotangent: Any) -> Any:

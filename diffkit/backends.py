@@ -3,7 +3,7 @@ generated from the table.
 
 A backend has one function per primitive name (``add``, ``sin``, ...) — the table
 entry's ``impl`` for its number type — plus ``const`` (turn an exact SymPy constant
-into the backend's number type) and ``scatter`` (the adjoint of indexing).  The
+into the backend's number type).  The
 primitive table calls ``m.sin(x)`` and never cares whether ``x`` is a float, a complex
 number, a numpy array or an mpmath number: that is what lets one table drive the
 plain evaluator, the complex step, forward and reverse mode and the 50-digit reference.
@@ -79,28 +79,6 @@ def lifted(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     return op
 
 
-def _scatter(values: Any, shape: tuple[int, ...], index: Any) -> Any:
-    """An array of zeros of ``shape`` with ``values`` added at ``index`` (the adjoint of
-    indexing; repeated indices add up)."""
-    if hasattr(values, "primal"):  # a Dual: scatter is linear, so part by part
-        return type(values)(_scatter(values.primal, shape, index),
-                            _scatter(values.tangent, shape, index))
-    values = np.asarray(values)
-    out = np.zeros(shape, dtype=np.result_type(values, float))
-    if basic_index(index):  # a slice or integers: no repeats, plain assignment is enough
-        out[index] = values
-    else:  # fancy indexing may repeat an index: the repeats add up
-        np.add.at(out, index, values)
-    return out
-
-
-def basic_index(index: Any) -> bool:
-    """Whether numpy indexing with ``index`` is basic (slices, integers): no repeats."""
-    parts = index if isinstance(index, tuple) else (index,)
-    return all(isinstance(p, slice | int | np.integer) or p is None or p is Ellipsis
-               for p in parts)
-
-
 def _numpy_adapt(name: str, fn: Callable[..., Any], entry: Any) -> Callable[..., Any]:
     # numpy's protocol hands a ufunc (np.sin, np.matmul) to a differentiating value's
     # __array_ufunc__; every other function needs lifting
@@ -114,7 +92,7 @@ def _np_const(value: sp.Expr) -> float:
     return float(value)
 
 
-NUMPY = Backend("float64", _np_const, _numpy_adapt, scatter=_scatter)
+NUMPY = Backend("float64", _np_const, _numpy_adapt)
 """float64, complex128 and numpy arrays of either (elementwise)."""
 
 
@@ -142,7 +120,7 @@ def _mp_const(value: sp.Expr) -> mpmath.mpf:
     return mpmath.mpf(sp.Float(value.evalf(mpmath.mp.dps + 10), mpmath.mp.dps + 10))
 
 
-MPMATH = Backend("mpmath", _mp_const, _objects_adapt, scatter=_scatter)
+MPMATH = Backend("mpmath", _mp_const, _objects_adapt)
 """Arbitrary precision at ``mpmath.mp.dps`` digits (the reference); object arrays of
 mpmath numbers entry by entry, numpy for the rest."""
 
@@ -167,6 +145,6 @@ def _symbolic_adapt(name: str, fn: Callable[..., Any], entry: Any) -> Callable[.
     return _elementwise(exact)
 
 
-SYMPY = Backend("sympy", lambda value: value, _symbolic_adapt, scatter=_scatter)
+SYMPY = Backend("sympy", lambda value: value, _symbolic_adapt)
 """SymPy expressions: the graph run on symbols builds formulas (symbolic
 differentiation on diffkit's own shared graph)."""

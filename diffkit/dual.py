@@ -7,8 +7,8 @@ work on Duals:
 
 >>> import numpy as np
 >>> y = Dual(2.0, 1.0) ** 3 + np.sin(Dual(0.0, 1.0))
->>> y.primal, y.tangent
-(np.float64(8.0), np.float64(13.0))
+>>> y
+Dual(8.0, 13.0)
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import contextvars
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
+
 from .backends import NUMPY
 from .overloading import Differentiable
 from .primitives import PRIMITIVES, Primitive, tangent_term
@@ -26,15 +28,19 @@ from .primitives import PRIMITIVES, Primitive, tangent_term
 class Dual(Differentiable):
     """A number (or array) with a primal value and a tangent (the derivative it carries)."""
 
-    __slots__ = ("primal", "tangent")
-    _diffkit_rank = 1
+    __slots__ = ("level", "primal", "tangent")
 
-    def __init__(self, primal: Any, tangent: Any = 0.0) -> None:
+    def __init__(self, primal: Any, tangent: Any = 0.0, level: int = 0) -> None:
         self.primal = primal
         self.tangent = tangent
+        self.level = level  # 0: a method's own seeds; a fresh level for each nested call
 
     def __repr__(self) -> str:
-        return f"Dual({self.primal!r}, {self.tangent!r})"
+        return f"Dual({_short(self.primal)}, {_short(self.tangent)})"
+
+    @property
+    def _diffkit_rank(self) -> int:
+        return 4 * self.level + 1  # a tape of the same level outranks it (4·level + 2)
 
     @property
     def _diffkit_value(self) -> Any:
@@ -65,15 +71,38 @@ def apply(prim: Primitive, m: Any, args: Any) -> Any:
     This is the whole of forward mode: the primal is the primitive's value, the tangent
     ``Σ ∂y/∂xᵢ · ẋᵢ`` over the arguments that are Duals, each partial from the table.
     """
-    if not any(isinstance(a, Dual) for a in args):
+    level = -1
+    for a in args:
+        if isinstance(a, Dual) and a.level > level:
+            level = a.level
+    if level < 0:
         return prim.value(m, *args)
-    primals = [a.primal if isinstance(a, Dual) else a for a in args]
+    # a Dual of a lower level (an outer derivative's) is a constant here
+    mine = [isinstance(a, Dual) and a.level == level for a in args]
+    primals = [a.primal if own else a for a, own in zip(args, mine, strict=True)]
     y = prim.value(m, *primals)
     tangent = None
     for k, arg in enumerate(args):
-        if not isinstance(arg, Dual):
+        if not mine[k]:
             continue
         term = tangent_term(prim, k, m, primals, y, arg.tangent)
         if term is not None:
             tangent = term if tangent is None else m.add(tangent, term)
-    return Dual(y, 0.0 if tangent is None else tangent)
+    return Dual(y, 0.0 if tangent is None else tangent, level)
+
+
+def tangent_at(y: Any, level: int, shape: tuple[int, ...] = ()) -> Any:
+    """The tangent of level ``level`` that ``y`` carries (zero if f ignored the seed)."""
+    if isinstance(y, Dual) and y.level == level:
+        return y.tangent
+    return np.zeros(shape) if shape else 0.0
+
+
+def primal_at(y: Any, level: int) -> Any:
+    """``y`` without the Dual of level ``level`` (outer levels' values stay)."""
+    return y.primal if isinstance(y, Dual) and y.level == level else y
+
+
+def _short(v: Any) -> str:
+    """A part of a Dual as a plain number prints (``8.0``, not ``np.float64(8.0)``)."""
+    return repr(float(v)) if isinstance(v, np.floating | float) else repr(v)

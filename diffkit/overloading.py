@@ -14,6 +14,7 @@ numpy for floats and arrays, SymPy for symbols, mpmath for mpmath numbers.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import mpmath
@@ -23,6 +24,15 @@ import sympy as sp
 from .backends import MPMATH, NUMPY, SYMPY
 from .errors import DiffkitError, UnsupportedError
 from .primitives import PRIMITIVES, version
+
+_LEVELS = itertools.count(1)
+
+
+def new_level() -> int:
+    """A differentiation level above every one made before: a Dual seeded or a tape
+    started by a call inside f (``gradient`` of a ``gradient``) outranks the values of
+    the call around it, which it treats as constants — no perturbation confusion."""
+    return next(_LEVELS)
 
 
 def call(name: str, *args: Any) -> Any:

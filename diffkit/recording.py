@@ -22,7 +22,7 @@ from .arguments import Arguments, run_user
 from .backends import NUMPY
 from .dual import Dual, arithmetic
 from .errors import DiffkitError, EvaluationError
-from .overloading import primal_value
+from .overloading import Differentiable, primal_value
 from .tape import Tape, Tracked
 
 
@@ -32,7 +32,10 @@ def record_run(f: Callable[..., Any], args: Arguments, values: list[Any] | None 
     inputs and the output.  Every recording of a Python function goes through here."""
     tape = Tape(m)
     inputs = [tape.input(v, n) for v, n in zip(values or args.values, args.names, strict=True)]
-    return tape, inputs, run_user(f, args, inputs)
+    try:
+        return tape, inputs, run_user(f, args, inputs)
+    finally:
+        tape.recording = False
 
 
 def tracked_value(v: Any) -> Any:
@@ -50,7 +53,7 @@ def input_adjoints(tape: Tape, inputs: list[Tracked], out: Any, seed: Any, args:
             result.append(a)  # the common case
         elif a is None:
             result.append(np.zeros_like(v) if type(v) is np.ndarray else 0.0)
-        elif isinstance(a, Dual):
+        elif isinstance(a, Differentiable):  # a Dual, or an outer gradient's value
             result.append(a)
         elif type(v) is np.ndarray:
             result.append(np.array(np.broadcast_to(a, v.shape), dtype=float))

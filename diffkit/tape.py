@@ -27,11 +27,12 @@ from typing import Any
 import numpy as np
 
 from . import array_primitives  # noqa: F401  (the array rows this module reads)
-from .backends import NUMPY, basic_index
+from .array_primitives import basic_index
+from .backends import NUMPY
 from .errors import DiffkitError, EvaluationError
 from .evaluate import is_finite
 from .graph import Graph, Node
-from .overloading import Differentiable
+from .overloading import Differentiable, new_level
 from .primitives import PRIMITIVES, Primitive, adjoint_term
 
 
@@ -39,7 +40,6 @@ class Tracked(Differentiable):
     """A value on a tape: its number or array, and where on the tape it was made."""
 
     __slots__ = ("index", "tape", "value")
-    _diffkit_rank = 2
 
     def __init__(self, value: Any, tape: Tape, index: int) -> None:
         self.value = value
@@ -52,6 +52,10 @@ class Tracked(Differentiable):
     @property
     def _diffkit_value(self) -> Any:
         return self.value
+
+    @property
+    def _diffkit_rank(self) -> int:
+        return 4 * self.tape.level + 2
 
     def _diffkit_apply(self, name: str, args: Any) -> Tracked:
         return self.tape.record(PRIMITIVES[name], args)
@@ -67,6 +71,8 @@ class Tape:
 
     def __init__(self, m: Any = NUMPY) -> None:
         self.m = m
+        self.level = new_level()  # above every Dual and tape made before it
+        self.recording = True  # False once f's run is over: a value kept from it is stale
         self.prims: list[Primitive | None] = []
         self.parents: list[list[int | None]] = []
         self.args: list[list[Any]] = []
@@ -93,6 +99,10 @@ class Tape:
         values, parents = [], []
         for a in args:
             if type(a) is Tracked:
+                if a.tape is not self and a.tape.recording and a.tape.level < self.level:
+                    values.append(a)  # an outer gradient's value: a constant here
+                    parents.append(None)
+                    continue
                 if a.tape is not self:
                     raise DiffkitError(
                         "a value recorded by another call met this one: did f keep a value "
@@ -195,6 +205,8 @@ def _scatter_into(adjoint: list[Any], owned: set[int], j: int, args: list[Any], 
     x, index = args
     if not (isinstance(x, np.ndarray) and isinstance(y_bar, np.ndarray | float)):
         return False
+    if adjoint[j] is not None and not isinstance(adjoint[j], np.ndarray | float):
+        return False  # an outer derivative's value (gradient of a gradient): the rule
     if j not in owned:
         buffer = np.zeros(x.shape) if adjoint[j] is None else np.array(adjoint[j], dtype=float)
         if buffer.shape != x.shape:

@@ -81,8 +81,12 @@ class FunctionProblem(Problem):
         if not any(isinstance(v, Dual) for v in values):  # count plain arithmetic on a tape
             tape = Tape(m)
             values = [tape.input(v, n) for v, n in zip(values, self.arguments.names, strict=True)]
-        with arithmetic(m):
-            out = run_user(self.function, self.arguments, values, complex_ok=True)
+        try:
+            with arithmetic(m):
+                out = run_user(self.function, self.arguments, values, complex_ok=True)
+        finally:
+            if tape is not None:
+                tape.recording = False
         if tape is not None and check:
             fail_if_invalid(tape, "f", out.value if isinstance(out, Tracked) else out)
         return entries(out)
