@@ -18,6 +18,7 @@ array([ 0.,  4.,  8., 12.])
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -46,14 +47,50 @@ Function = Callable[..., Any] | str
 
 
 @bounded
-def gradient(f: Function, at: Any, *, cotangent: Any = None) -> Any:
+def gradient(f: Function, at: Any, *, cotangent: Any = None, has_aux: bool = False) -> Any:
     """∇f at ``at`` by reverse mode, in the shape of ``at`` (an array for an array, a
     tuple or dict for several arguments).  f must return a number; for an array
     output give ``cotangent`` ū (as PyTorch's ``backward(gradient=ū)``): the result is
-    ūᵀJ, the sum of the per-output gradients weighted by ū."""
+    ūᵀJ, the sum of the per-output gradients weighted by ū.  With ``has_aux=True`` f
+    returns ``(loss, aux)`` and the result is ``(gradient, aux)``, aux as plain
+    numbers (JAX's ``has_aux``)."""
     if not is_function(f):
+        if has_aux:
+            raise DiffkitError("has_aux needs a Python function that returns (loss, aux)")
         return _expression_rows(f, at, "gradient")
+    if has_aux:
+        loss, aux = _with_aux(f)
+        return reverse_pass(loss, at, cotangent)[0], aux()
     return reverse_pass(f, at, cotangent)[0]
+
+
+def _with_aux(f: Callable[..., Any]) -> tuple[Callable[..., Any], Callable[[], Any]]:
+    """f returning ``(loss, aux)`` as a function returning loss, and aux as plain values."""
+    kept: list[Any] = []
+
+    @functools.wraps(f)  # its parameters' names, for the structure of ``at``
+    def loss(*args: Any, **kwargs: Any) -> Any:
+        out = f(*args, **kwargs)
+        if not (isinstance(out, tuple | list) and len(out) == 2):
+            raise DiffkitError("with has_aux=True f must return a pair (loss, aux), not "
+                               f"{type(out).__name__}")
+        kept[:] = [out[1]]
+        return out[0]
+
+    return loss, lambda: _plain_tree(kept[0] if kept else None)
+
+
+def _plain_tree(v: Any) -> Any:
+    """aux with every recorded or dual value replaced by its plain number or array."""
+    if isinstance(v, dict):
+        return {k: _plain_tree(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return type(v)(_plain_tree(x) for x in v)
+    if isinstance(v, np.ndarray) and v.dtype == object:
+        return np.array([_plain_tree(x) for x in v.ravel()]).reshape(v.shape)
+    while isinstance(v, Differentiable):
+        v = v._diffkit_value
+    return v
 
 
 def reverse_pass(f: Callable[..., Any], at: Any, cotangent: Any = None, m: Any = NUMPY):
