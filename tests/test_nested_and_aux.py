@@ -41,7 +41,7 @@ def test_hessian_vector_products_by_jvp_of_gradient_and_jacobian_of_gradient():
     w = np.array([0.4, -0.8, 1.3])
     syms = sp.symbols("a b c", real=True)
     expr = sum(sp.sin(s) * syms[0] for s in syms) + syms[1] * syms[2] ** 2
-    exact = np.array(sp.hessian(expr, syms).subs(dict(zip(syms, w))), dtype=float)
+    exact = np.array(sp.hessian(expr, syms).subs(dict(zip(syms, w, strict=True))), dtype=float)
     v = np.array([1.0, -2.0, 0.5])
     np.testing.assert_allclose(dk.jvp(lambda z: dk.gradient(f, z), w, v).result, exact @ v, rtol=1e-13)
     np.testing.assert_allclose(dk.jacobian(lambda z: dk.gradient(f, z), w), exact, rtol=1e-13)
