@@ -196,11 +196,24 @@ def _scatter(values: Any, shape: tuple[int, ...], index: Any) -> Any:
     indexing; repeated indices add up)."""
     values = np.asarray(values)
     out = np.zeros(shape, dtype=np.result_type(values, float))
-    if basic_index(index):  # a slice or integers: no repeats, plain assignment is enough
-        out[index] = values
-    else:  # fancy indexing may repeat an index: the repeats add up
-        np.add.at(out, index, values)
+    add_at(out, index, values)
     return out
+
+
+def add_at(out: np.ndarray, index: Any, values: Any) -> None:
+    """``out[index] += values`` with repeated indices adding up (numpy's ``add.at``;
+    ``bincount`` where it is the same and ten times faster: a gather's adjoint)."""
+    if basic_index(index):  # a slice or integers: no repeats, plain addition is enough
+        out[index] += values
+    elif (out.ndim == 1 and out.dtype == np.float64 and isinstance(index, np.ndarray)
+          and index.dtype.kind in "iu"):
+        flat = index.ravel()
+        if flat.size and flat.min() < 0:  # x[[-1]]: from the end
+            flat = np.where(flat < 0, flat + out.shape[0], flat)
+        out += np.bincount(flat, weights=np.broadcast_to(values, index.shape).ravel(),
+                           minlength=out.shape[0])
+    else:
+        np.add.at(out, index, values)
 
 
 def basic_index(index: Any) -> bool:

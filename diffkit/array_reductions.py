@@ -159,7 +159,8 @@ def _einsum_vjp(k: int):
 
 define(
     "einsum", arity=0, constants=(0,),
-    impl=_same(lambda subscripts, *ops: np.einsum(subscripts, *ops)),
+    impl=_same(lambda subscripts, *ops: np.einsum(  # BLAS for large contractions
+        subscripts, *ops, optimize=len(ops) > 1 and sum(np.size(o) for o in ops) > 2000)),
     jvp=_Each(lambda k: _param if k == 0 else _einsum_jvp(k - 1)),
     vjp=_Each(lambda k: _param if k == 0 else _einsum_vjp(k - 1)),
     examples=(("ij,j->i", _M, _V), ("ij,kj->ik", _M, _M), ("ijk->ik", _T),

@@ -37,11 +37,43 @@ def _plain(v: Any) -> np.ndarray:
     return np.asarray(primal_value(v))
 
 
-def data_movement(name: str, fn: Callable[..., Any], data: list[Any]) -> Any:
+#: the index maps of calls whose arguments besides the data are plain (shapes, axes):
+#: ``(function, shapes, arguments) → index`` (a few hundred, the oldest dropped)
+_INDEX_MAPS: dict[Any, Any] = {}
+_MAPS_KEPT = 512
+
+
+def data_movement(name: str, fn: Callable[..., Any], data: list[Any], key: Any = None) -> Any:
     """``fn(*data)`` for a function ``fn`` that only moves entries: one gather from all
-    of ``data`` (numbers, arrays, differentiating values), with 0 for entries it fills."""
+    of ``data`` (numbers, arrays, differentiating values), with 0 for entries it fills.
+    ``key`` (hashable, naming the call but for the data's shapes) caches the map."""
     data = [value(d) for d in data]
-    shapes = [np.shape(_plain(d)) for d in data]
+    shapes = tuple(np.shape(_plain(d)) for d in data)
+    full_key = None if key is None else (key, shapes)
+    index = _INDEX_MAPS.get(full_key) if full_key is not None else None
+    if index is None:
+        index = _index_map(name, fn, shapes)
+        if full_key is not None:
+            if len(_INDEX_MAPS) >= _MAPS_KEPT:
+                _INDEX_MAPS.pop(next(iter(_INDEX_MAPS)))
+            _INDEX_MAPS[full_key] = index
+    source = call("concat", 0.0, *data)
+    if isinstance(index, list):  # np.split and friends: one gather per piece
+        return [_take(source, i) for i in index]
+    return _take(source, index)
+
+
+def _take(source: Any, index: Any) -> Any:
+    if isinstance(index, tuple):  # the entries in order: a slice and a reshape
+        start, stop, shape = index
+        return call("reshape", call("getitem", source, slice(start, stop)), shape)
+    return call("getitem", source, index)
+
+
+def _index_map(name: str, fn: Callable[..., Any], shapes: tuple) -> Any:
+    """Where each output entry comes from in ``concat(0, data…)``: numpy runs ``fn`` on
+    arrays of entry numbers, twice (shifted), and every output entry must be a copy
+    (it moved with the shift) or a zero fill (it did not, and is 0)."""
     sizes = [int(np.prod(s)) for s in shapes]
     starts = np.cumsum([1, *sizes[:-1]])
     numbers = [np.arange(st, st + n, dtype=np.int64).reshape(s)
@@ -49,12 +81,12 @@ def data_movement(name: str, fn: Callable[..., Any], data: list[Any]) -> Any:
     shift = 1 + sum(sizes)
     first = fn(*numbers)
     second = fn(*[n + shift for n in numbers])
-    if isinstance(first, list | tuple):  # np.split and friends: one gather per piece
-        return [_gather(name, data, a, b, shift) for a, b in zip(first, second, strict=True)]
-    return _gather(name, data, first, second, shift)
+    if isinstance(first, list | tuple):
+        return [_checked(name, a, b, shift) for a, b in zip(first, second, strict=True)]
+    return _checked(name, first, second, shift)
 
 
-def _gather(name: str, data: list[Any], first: Any, second: Any, shift: int) -> Any:
+def _checked(name: str, first: Any, second: Any, shift: int) -> Any:
     first, second = np.asarray(first), np.asarray(second)
     if first.dtype.kind not in "iu" or first.shape != second.shape:
         _refuse(f"numpy.{name} (it does not only move entries)")
@@ -62,7 +94,20 @@ def _gather(name: str, data: list[Any], first: Any, second: Any, shift: int) -> 
     filled = (first == second) & (first == 0)
     if not np.all(copied | filled):
         _refuse(f"numpy.{name} with these arguments (it computes new values, not copies)")
-    return call("getitem", call("concat", 0.0, *data), np.where(copied, first, 0))
+    index = np.where(copied, first, 0)
+    flat = index.ravel()
+    if flat.size and flat[0] > 0 and np.array_equal(flat, np.arange(flat[0], flat[0] + flat.size)):
+        return int(flat[0]), int(flat[0] + flat.size), index.shape  # in order: a slice
+    return index
+
+
+def _plain_key(v: Any) -> Any:
+    """``v`` as a dictionary key if it is made of plain numbers, strings and tuples."""
+    if v is None or isinstance(v, bool | int | float | str | np.integer):
+        return v
+    if isinstance(v, tuple | list):
+        return tuple(_plain_key(x) for x in v)
+    raise TypeError
 
 
 def _moves(name: str, function: Any, data_args: int | str = 1) -> None:
@@ -70,12 +115,16 @@ def _moves(name: str, function: Any, data_args: int | str = 1) -> None:
     first argument is a sequence of arrays; "all": every positional argument)."""
 
     def apply(*args: Any, **kwargs: Any) -> Any:
-        if data_args == "seq":
-            items = list(args[0])
-            return data_movement(name, lambda *d: function(list(d), *args[1:], **kwargs), items)
-        n = len(args) if data_args == "all" else int(data_args)
+        n = 1 if data_args == "seq" else len(args) if data_args == "all" else int(data_args)
         rest = args[n:]
-        return data_movement(name, lambda *d: function(*d, *rest, **kwargs), list(args[:n]))
+        try:
+            key = (function, n, _plain_key(rest), _plain_key(sorted(kwargs.items())))
+        except TypeError:  # an array among the arguments (take's indices): no cache
+            key = None
+        if data_args == "seq":
+            return data_movement(name, lambda *d: function(list(d), *rest, **kwargs),
+                                 list(args[0]), key)
+        return data_movement(name, lambda *d: function(*d, *rest, **kwargs), list(args[:n]), key)
 
     rule(function)(apply)
 
@@ -141,6 +190,12 @@ def _clip(a, a_min=None, a_max=None, out=None, **kw):
     low = -np.inf if a_min is None else a_min
     high = np.inf if a_max is None else a_max
     x, lo, hi = _plain(a), _plain(low), _plain(high)
+    if not isinstance(low, Differentiable) and not isinstance(high, Differentiable):
+        # constant bounds: x where it is inside them (slope 1), a constant elsewhere
+        below, above = x < lo, x > hi
+        inside = np.asarray(~(below | above), dtype=float)
+        outside = np.where(below, lo, 0.0) + np.where(above, hi, 0.0)
+        return call("add", call("mul", value(a), inside), outside)
     choice = np.where(x < lo, 1, np.where(x > hi, 2, 0))  # the bound's slope is its own
 
     def pick(v, lo_numbers, hi_numbers):

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from . import array_primitives  # noqa: F401  (the array rows this module reads)
-from .array_primitives import basic_index
+from .array_primitives import add_at
 from .backends import NUMPY
 from .errors import DiffkitError, EvaluationError
 from .evaluate import is_finite
@@ -213,10 +213,7 @@ def _scatter_into(adjoint: list[Any], owned: set[int], j: int, args: list[Any], 
             return False
         adjoint[j] = buffer
         owned.add(j)
-    if basic_index(index):
-        adjoint[j][index] += y_bar
-    else:
-        np.add.at(adjoint[j], index, y_bar)
+    add_at(adjoint[j], index, y_bar)
     return True
 
 
