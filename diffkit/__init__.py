@@ -13,6 +13,8 @@ from . import numpy_movement  # noqa: F401  (numpy's functions on differentiatin
 from .autodiff import derivative, gradient, hessian, jacobian
 from .compare import compare
 from .comparison import Comparison
+from .compiled import Compiled
+from .compiling import compile_derivative as compile
 from .directional import Directional, jvp, vjp
 from .dual import Dual
 from .errors import (
@@ -56,6 +58,7 @@ __all__ = [  # noqa: RUF022  (the functions f is written with come last)
     "METHODS",
     "BudgetExceeded",
     "Comparison",
+    "Compiled",
     "DiffkitError",
     "Directional",
     "Dual",
@@ -74,6 +77,7 @@ __all__ = [  # noqa: RUF022  (the functions f is written with come last)
     "__version__",
     "build_graph",
     "compare",
+    "compile",
     "jvp",
     "parse",
     "scaling",

@@ -309,7 +309,7 @@ _define(
 _define(
     "stop_gradient",  # detach: the value passes, the derivative does not
     lambda m, x: x,
-    partials=[lambda m, x, y: ZERO], alias="stop_gradient",
+    partials=[lambda m, x, y: ZERO], alias="stop_gradient", source="{0}",
     doc="x itself, with no derivative flowing through it (PyTorch's ``detach``):\n"
         "``sum(stop_gradient(x * x) * x)`` has gradient ``x * x``.",
 )

@@ -50,6 +50,7 @@ _define(
           "sympy": lambda x: 1 / (1 + sp.exp(-x))},
     text=("sigmoid",), alias="sigmoid",
     doc="σ(x) = 1 / (1 + e⁻ˣ), elementwise, without overflow at large |x|; σ' = σ(x)σ(−x).",
+    source="0.5 + 0.5 * np.tanh(0.5 * {0})",
     partials=[lambda m, x, y: m.mul(y, m.sigmoid(m.neg(x)))],  # σ(x)σ(−x): no 1 − σ cancellation
 )
 _define(
@@ -59,6 +60,7 @@ _define(
           "sympy": lambda x: sp.log(1 + sp.exp(x))},
     text=("softplus",), alias="softplus",
     doc="log(1 + eˣ), elementwise, computed without overflow; its slope is σ(x).",
+    source="np.logaddexp(0.0, {0})",
     partials=[lambda m, x, y: m.sigmoid(x)],
 )
 _define(
@@ -68,6 +70,7 @@ _define(
     text=("relu",), alias="relu",
     doc="max(x, 0), elementwise; relu'(0) = 0 (PyTorch's convention, unlike max(x, 0) "
         "in text, which splits a tie).",
+    source="np.maximum({0}, 0.0)",
     partials=[lambda m, x, y: m.sign(y)],  # 1 where x > 0, else 0
     analytic=False,
     kink=lambda x: x == 0,

@@ -26,7 +26,8 @@ of each number type (``backends``), numpy's dispatch on differentiating values
   (the SymPy heads that are this primitive; an entry with text names and no SymPy
   head gets one of its own, see ``DiffkitHead``), ``numpy`` (numpy ufuncs,
   functions and ndarray methods that are this primitive), ``alias`` (its name in
-  ``diffkit``, ``dk.arcsin``) and ``doc``;
+  ``diffkit``, ``dk.arcsin``), ``doc``, and ``source`` (how the compiled method writes
+  it in numpy, ``"np.hypot({0}, {1})"``; a numpy ufunc's is its own);
 - ``constants`` (arguments never differentiated: powi's integer exponent) and
   ``examples`` (points where ``tests/test_primitive_table.py`` checks the rules).
 
@@ -90,6 +91,7 @@ class Primitive:
     alias: str | None = None
     doc: str = ""
     moves_data: bool = False  # reshape, indexing, …: the op counter counts them as free
+    source: str = ""  # numpy source for the compiled method, "np.cbrt({0})" (a ufunc's: its own)
 
     @property
     def elementwise(self) -> bool:

@@ -77,24 +77,30 @@ def _function(name: str, np_fn: Any, mp_fn: Any, sp_fn: Any, *partials: Any,
 
 # --- arithmetic (written as operators in text; SymPy's Add, Mul and Pow) ----------------
 define("add", impl=_impl(np.add, operator.add, operator.add),
+       source="{0} + {1}",
        partials=[lambda m, a, b, y: ONE, lambda m, a, b, y: ONE], numpy=("add",))
 define("sub", impl=_impl(np.subtract, operator.sub, operator.sub),
+       source="{0} - {1}",
        partials=[lambda m, a, b, y: ONE, lambda m, a, b, y: MINUS_ONE], numpy=("subtract",))
 define("mul", impl=_impl(np.multiply, operator.mul, operator.mul),
+       source="{0} * {1}",
        partials=[lambda m, a, b, y: b, lambda m, a, b, y: a], numpy=("multiply",))
 define("div", impl=_impl(np.divide, operator.truediv, operator.truediv),
+       source="{0} / {1}",
        partials=[lambda m, a, b, y: m.div(1.0, b), lambda m, a, b, y: m.neg(m.div(y, b))],
        domain=lambda a, b: b != 0, domain_text="division by zero",
        numpy=("divide", "true_divide"))
 define("neg", impl=_impl(np.negative, operator.neg, operator.neg),
+       source="-{0}",
        partials=[lambda m, x, y: MINUS_ONE], numpy=("negative",))
 define("square", impl=_impl(np.square, lambda x: x * x, lambda x: x**2),
+       source="{0} * {0}",
        partials=[lambda m, x, y: m.mul(2.0, x)], numpy=("square",))
 define(  # x**n for a constant integer n >= 3 (the graph writes x**2 as square)
     "powi", impl=_impl(np.power, lambda x, n: x ** int(n), lambda x, n: x ** sp.Integer(int(n))),
     partials=[lambda m, x, n, y: m.mul(n, m.square(x) if n == 3 else m.powi(x, n - 1)),
               lambda m, x, n, y: ZERO],
-    constants=(1,), examples=((0.7, 3), (-1.3, 4), (2.1, 5), (-0.4, 7)))
+    constants=(1,), examples=((0.7, 3), (-1.3, 4), (2.1, 5), (-0.4, 7)), source="{0} ** {1}")
 define(  # a**b in general: a constant or variable exponent
     "pow", impl=_impl(np.power, mpmath.power, lambda a, b: a**b),
     partials=[lambda m, a, b, y: m.mul(b, m.pow(a, m.sub(b, 1.0))),
@@ -104,7 +110,7 @@ define(  # a**b in general: a constant or variable exponent
     kink=lambda a, b: a == 0,
     convention="a**b is not differentiable at a = 0 for a non-integer exponent",
     directional=no_slope("a**b is not differentiable at a = 0"),
-    numpy=("power", "float_power"))
+    numpy=("power", "float_power"), source="{0} ** {1}")
 
 # --- roots, exponentials and logarithms ------------------------------------------------------
 _function("sqrt", np.sqrt, mpmath.sqrt, sp.sqrt, lambda m, x, y: m.div(0.5, y),
@@ -118,7 +124,8 @@ _function("cbrt", _np_cbrt, lambda x: mpmath.sign(x) * mpmath.cbrt(abs(x)),
           lambda m, x, y: m.div(1.0, m.mul(3.0, m.square(y))),
           kink=lambda x: x == 0, convention="the slope of cbrt is infinite at 0",
           directional=no_slope("cbrt has an infinite slope at 0"),
-          doc="The real cube root, elementwise (cbrt(−8) = −2); infinite slope at 0.")
+          doc="The real cube root, elementwise (cbrt(−8) = −2); infinite slope at 0.",
+          source="np.cbrt({0})")
 _function("exp", np.exp, mpmath.exp, sp.exp, lambda m, x, y: y, doc="eˣ, elementwise.")
 _function("exp2", np.exp2, lambda x: mpmath.power(2, x), cfunctions.exp2,
           lambda m, x, y: m.mul(y, constant(m, _LN2)), doc="2ˣ, elementwise.")
@@ -189,13 +196,14 @@ _function("atan2", _np_atan2, mpmath.atan2, sp.atan2,
           kink=lambda a, b: (a == 0) & (b < 0),
           convention="atan2(y, x) jumps from π to −π across the negative x axis",
           directional=_atan2_directional,
-          doc="The angle of the point (x, y), atan2(y, x) in (−π, π], elementwise.")
+          doc="The angle of the point (x, y), atan2(y, x) in (−π, π], elementwise.",
+          source="np.arctan2({0}, {1})")
 _function("hypot", _np_hypot, mpmath.hypot, cfunctions.hypot,
           lambda m, a, b, y: m.div(a, y), lambda m, a, b, y: m.div(b, y),
           kink=lambda a, b: (a == 0) & (b == 0),
           convention="hypot is not differentiable at (0, 0): a cone's tip",
           directional=lambda m, p, t: m.hypot(t[0], t[1]),
-          doc="√(a² + b²) without overflow, elementwise.")
+          doc="√(a² + b²) without overflow, elementwise.", source="np.hypot({0}, {1})")
 _function("sinh", np.sinh, mpmath.sinh, sp.sinh, lambda m, x, y: m.cosh(x),
           doc="sinh(x), elementwise.")
 _function("cosh", np.cosh, mpmath.cosh, sp.cosh, lambda m, x, y: m.sinh(x),
@@ -317,11 +325,13 @@ define(  # appears in symbolic derivatives of max and min
     "heaviside", impl=_impl(lambda x: np.heaviside(x, 0.5), _mp_heaviside, sp.Heaviside),
     partials=[lambda m, x, y: ZERO], analytic=False, kink=lambda x: x == 0,
     convention="Heaviside(0) = 1/2 and its slope is taken as 0",
-    directional=no_slope("Heaviside jumps at 0"), numpy=("heaviside",))
+    directional=no_slope("Heaviside jumps at 0"), numpy=("heaviside",),
+    source="np.heaviside({0}, 0.5)")
 define(  # appears in the symbolic derivative of sign and Heaviside
     "dirac", impl=_impl(np.zeros_like, lambda x: mpmath.mpf(0), sp.DiracDelta),
     partials=[lambda m, x, y: ZERO], analytic=False,
     domain=lambda x: x != 0,
-    domain_text="DiracDelta(0) is not a number: the derivative does not exist here")
+    domain_text="DiracDelta(0) is not a number: the derivative does not exist here",
+    source="0.0 * {0}")
 
 __all__ = ["PRIMITIVES"]

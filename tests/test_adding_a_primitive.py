@@ -33,7 +33,7 @@ def deg2rad():
               "sympy": lambda x: x * sp.pi / 180},
         partials=[lambda m, x, y: constant(m, sp.pi / 180)],
         text=("deg2rad",), numpy=("deg2rad", "radians"), alias="deg2rad",
-        doc="Degrees to radians, elementwise.")
+        doc="Degrees to radians, elementwise.", source="np.deg2rad({0})")
     yield entry
     forget("deg2rad")
 

@@ -14,7 +14,8 @@ import sympy as sp
 import diffkit as dk
 from diffkit.errors import DiffkitError, EvaluationError
 
-NUMERIC = [m for m in dk.METHODS if m != "symbolic"]
+#: the methods that follow f's branches at the point (symbolic and compiled need a formula)
+NUMERIC = [m for m in dk.METHODS if m not in ("symbolic", "compiled")]
 
 
 def doubling(a):

@@ -19,7 +19,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 
-from . import complex_step, finite_difference, forward, reverse, richardson, symbolic
+from . import (
+    compiled,
+    complex_step,
+    finite_difference,
+    forward,
+    reverse,
+    richardson,
+    symbolic,
+)
 from .base import MethodResult, Problem
 
 Run = Callable[[Problem], MethodResult]
@@ -88,6 +96,7 @@ register(Method(forward.ID, forward.run, tolerance=1e-14, at_a_kink=_TABLE,
                 hessian=forward.hessian))
 register(Method(reverse.ID, reverse.run, tolerance=1e-14, at_a_kink=_TABLE,
                 hessian=reverse.hessian))
+register(Method(compiled.ID, compiled.run, tolerance=1e-14, at_a_kink=_TABLE))
 
 __all__ = ["HESSIANS", "METHODS", "REGISTRY", "Method", "MethodResult", "Problem", "register",
            "registered"]

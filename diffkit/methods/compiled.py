@@ -1,0 +1,58 @@
+"""``compiled``: the derivative program written from the graph (source transformation),
+then run.  Its op count is the lines the program executes; compile time and run time
+are reported apart (a compiled program is written once and run many times)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from diffkit.compiled import compile_graph
+from diffkit.counting import OpCounter
+from diffkit.errors import EvaluationError, UnsupportedError
+from diffkit.formatting import seconds
+from diffkit.graph import build_graph
+
+from .base import MethodResult, Problem
+
+ID = "compiled"
+
+
+def graph_of(problem: Problem):
+    """The formula's graph: the text's, or the one a Python function traces to."""
+    if hasattr(problem, "record"):
+        if problem.expression is None:
+            raise UnsupportedError(
+                f"f does not trace to one formula ({problem.trace_error}); the compiled "
+                "method needs one — reverse-mode follows f's branches at each point")
+        return build_graph(problem.expressions)
+    return problem.graph
+
+
+def run(problem: Problem) -> MethodResult:
+    if problem.order > 1:
+        raise UnsupportedError("the compiled method writes first-derivative programs only")
+    started = time.perf_counter()
+    program = compile_graph(graph_of(problem), mode="reverse", wrt=problem.variables)
+    took = time.perf_counter() - started
+    started = time.perf_counter()
+    with np.errstate(all="ignore"):
+        result = program(**{p: problem.point[n] for n, p in program.parameters.items()})
+    ran = time.perf_counter() - started
+    rows = [result] if program.outputs == 1 else list(result)
+    table = []
+    for row in rows:
+        values = {n: float(v) for n, v in zip(problem.variables, row, strict=True)}
+        bad = [n for n, v in values.items() if not np.isfinite(v)]
+        if bad:
+            raise EvaluationError(f"the compiled derivative is not finite for {', '.join(bad)}: "
+                                  "the derivative does not exist here")
+        table.append(values)
+    counter = OpCounter()
+    counter.add("program lines", program.ops)
+    return MethodResult.measured(
+        ID, table, counter, 1,
+        notes=[(f"{program.ops} lines of numpy; compiled in {seconds(took)}, "
+               f"ran in {seconds(ran)}")],
+        extra={"compile_seconds": took, "run_seconds": ran})
