@@ -249,6 +249,40 @@ def graph(expression: str, output: str | None, png: str | None) -> None:
 
 
 @cli.command()
+@click.argument("expression")
+@click.option("--mode", type=click.Choice(["reverse", "forward"]), default="reverse",
+              show_default=True, help="Adjoints (one sweep per output) or tangents (one pass "
+                                      "per variable).")
+@click.option("--wrt", "wrt", multiple=True, metavar="NAME",
+              help="Differentiate only with respect to NAME (repeatable).  [default: all]")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write the program to this file instead of standard output.")
+def codegen(expression: str, mode: str, wrt: tuple[str, ...], output: str | None) -> None:
+    """Print the derivative program of EXPRESSION as Python source (numpy only).
+
+    The primitive table's rules, applied to names instead of numbers, write one line per
+    operation: shared subexpressions once, constants folded, unused lines dropped.  The
+    program runs on its own: `gradient(x, y)` takes numbers or arrays of points.
+
+    \b
+    Examples:
+      diffkit codegen "log(x1) + x1*x2 - sin(x2)"
+      diffkit codegen "x*sin(x)*exp(-x**2)" --mode forward -o dfdx.py
+    """
+    if output is not None and not output:
+        raise InputError("-o needs a file name")
+    program = diffkit.compile(read_expression(expression), wrt=list(wrt) or None, mode=mode)
+    if output is None:
+        click.echo(program.source, nl=False)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(program.source)
+    except OSError as err:
+        raise InputError(f"cannot write {output}: {err.strerror or err}") from None
+
+
+@cli.command()
 @click.option("--family", required=True, metavar="NAME",
               help="sum-of-squares, rosenbrock, logistic, product or dense-layer.")
 @click.option("--n", "sizes", multiple=True, type=click.IntRange(1, None), required=True,
