@@ -31,7 +31,21 @@ from .methods.python_function import FunctionProblem
 from .noise import estimate_noise
 from .point import PointLike
 from .reference import Reference, one_sided
+
+#: the exact derivative formulas are shown only for f of at most this many operations
+#: (unless the symbolic row is asked for): SymPy takes seconds to build larger ones,
+#: and they are too long to print anyway
+FORMULA_MAX_OPS = 2000
 from .reference import reference as compute_reference
+
+
+def _sympy_label(expression: Any, problem: Problem) -> str:
+    """A SymPy expression as the comparison's label: printed if it is small (SymPy's
+    printer takes seconds on thousands of terms), else described."""
+    if problem.graph.tree_op_count <= FORMULA_MAX_OPS:
+        return str(expression)
+    return (f"a SymPy expression of {problem.graph.tree_op_count:,} operations in "
+            f"{len(problem.variables):,} variables")
 
 
 def internal_error(err: BaseException) -> str:
@@ -216,7 +230,7 @@ def compare(
                                   order=order)
         exprs, point = problem.expressions, problem.point
         vector = len(exprs) > 1
-        label = expression if isinstance(expression, str) else str(expression)
+        label = expression if isinstance(expression, str) else _sympy_label(expression, problem)
     if vector and (order != 1 or hessian):
         raise DiffkitError("second derivatives of a vector-valued expression are not supported yet")
     noise_note = None
@@ -255,12 +269,14 @@ def compare(
         not_differentiable=[str(k) for k in kinks],
     )
     try:
+        if "symbolic" not in chosen and problem.graph.op_count > FORMULA_MAX_OPS:
+            raise DiffkitError("")  # too large to print: not built unless the symbolic row asks
         derivatives = problem.symbolic().derivatives
         if not vector:
             comparison.derivatives = dict(zip(problem.variables, derivatives, strict=True))
         comparison.derivative_ops = problem.symbolic().size["tree"]
     except DiffkitError as err:
-        comparison.reference_error = err.message
+        comparison.reference_error = err.message or None
     except Exception as err:  # noqa: BLE001  (a bug in diffkit: said, not raised, as in a row)
         comparison.reference_error = internal_error(err)
     if value_error:

@@ -22,8 +22,15 @@ def gradient(x):
     _v2 = np.cos(x)
     _v3 = _v2 * x
     _v4 = _v1 + _v3
-    shape = np.broadcast(x, 0.0).shape
-    return (_v4 + np.zeros(shape),)
+    return _shaped((x,), (_v4,))
+<BLANKLINE>
+<BLANKLINE>
+def _shaped(inputs, values):
+    # numbers for numbers; for arrays of points, every entry in their common shape
+    if all(isinstance(v, float) for v in inputs):
+        return tuple(float(v) for v in values)
+    shape = np.broadcast_shapes(*[np.shape(v) for v in inputs])
+    return tuple(v if np.shape(v) == shape else v + np.zeros(shape) for v in values)
 <BLANKLINE>
 >>> float(program(2.0)[0])  # ∂f/∂x = sin 2 + 2 cos 2
 0.07700375373...
@@ -86,6 +93,7 @@ class Emitter:
     def __init__(self) -> None:
         self.lines: list[tuple[str, str]] = []  # (name, expression)
         self.reads: dict[str, list[str]] = {}  # the names each line reads
+        self.negated: dict[str, Name] = {}  # a line "-a": what it negates
         self.comments: dict[str, str] = {}
         self.seen: dict[str, Name] = {}
 
@@ -106,12 +114,20 @@ class Emitter:
                 return names[0] if constants[0] == 1.0 else self.neg(names[0])  # exact
             if op == "add" and len(names) == 1 and constants == [0.0]:
                 return names[0]  # x + 0 = x exactly
+            if op in ("add", "sub") and isinstance(args[1], Name) and args[1].text in self.negated:
+                # a + (−b) is a − b, a − (−b) is a + b: exactly, and one line fewer
+                flipped = "sub" if op == "add" else "add"
+                return getattr(self, flipped)(args[0], self.negated[args[1].text])
+            if op == "add" and isinstance(args[0], Name) and args[0].text in self.negated:
+                return self.sub(args[1], self.negated[args[0].text])
             text = template.format(*[_render(a) for a in args])
             found = self.seen.get(text)
             if found is None:
                 found = self.seen[text] = Name(f"_v{len(self.lines) + 1}")
                 self.lines.append((found.text, text))
                 self.reads[found.text] = [a.text for a in args if isinstance(a, Name)]
+                if op == "neg":
+                    self.negated[found.text] = args[0]
             return found
 
         wrapped = lifted(op, emit)  # a Dual (forward mode) applies the table itself
@@ -214,7 +230,9 @@ def _source(m: Emitter, primal_lines: int, rows: list[list[Any]], live: set[str]
             names: list[str], params: dict[str, str], mode: str, label: str,
             graph: Graph) -> str:
     signature = ", ".join(params[n] for n in graph.variables)
-    what = ", ".join(f"∂f/∂{n}" for n in names)
+    what = ", ".join(f"∂f/∂{n}" for n in names) if len(names) <= 4 else \
+        f"∂f/∂{names[0]} … ∂f/∂{names[-1]} ({len(names)} variables)"
+    label = label if len(label) <= 60 else label[:57] + "..."
     lines = ["import numpy as np", "", "", f"def gradient({signature}):",
              f"    # {what} of f = {label}",
              f"    # by {mode} mode: source transformation by diffkit"]
@@ -233,16 +251,23 @@ def _source(m: Emitter, primal_lines: int, rows: list[list[Any]], live: set[str]
         comment = m.comments.get(name)
         lines.append(f"    {renamed[name]} = {rename(text)}"
                      + (f"  # {rename(comment)}" if comment else ""))
-    shape = "np.broadcast(" + ", ".join(params[n] for n in graph.variables) + ", 0.0).shape" \
-        if graph.variables else "()"
-    lines.append(f"    shape = {shape}")
-    rendered = ["(" + ", ".join(f"{rename(_render(0.0 if v is None else v))} + np.zeros(shape)"
-                                for v in row) + ("," if len(row) == 1 else "") + ")"
-                for row in rows]
-    if len(rendered) == 1:  # a scalar f: its gradient, one entry per variable
-        lines.append(f"    return {rendered[0]}")
+    inputs = "(" + ", ".join(params[n] for n in graph.variables) + ("," if len(graph.variables) == 1 else "") + ")"
+
+    def values(row: list[Any]) -> str:
+        texts = [rename(_render(0.0 if v is None else v)) for v in row]
+        return "(" + ", ".join(texts) + ("," if len(texts) == 1 else "") + ")"
+
+    if len(rows) == 1:  # a scalar f: its gradient, one entry per variable
+        lines.append(f"    return _shaped({inputs}, {values(rows[0])})")
     else:  # a vector f: one row per output
-        lines.append(f"    return ({', '.join(rendered)})")
+        lines.append(f"    inputs = {inputs}")
+        lines.append("    return (" + ", ".join(f"_shaped(inputs, {values(r)})" for r in rows) + ")")
+    lines += ["", "", "def _shaped(inputs, values):",
+              "    # numbers for numbers; for arrays of points, every entry in their common shape",
+              "    if all(isinstance(v, float) for v in inputs):",
+              "        return tuple(float(v) for v in values)",
+              "    shape = np.broadcast_shapes(*[np.shape(v) for v in inputs])",
+              "    return tuple(v if np.shape(v) == shape else v + np.zeros(shape) for v in values)"]
     return "\n".join(lines) + "\n"
 
 
@@ -263,6 +288,10 @@ def _load(source: str, name: str) -> Callable[..., Any]:
     """The function ``name`` defined by ``source`` (written by ``_source`` from the graph,
     never from user text): its code object, made a function over numpy."""
     module = compile(source, f"<diffkit compiled {name}>", "exec")
-    code = next(c for c in module.co_consts if isinstance(c, types.CodeType) and c.co_name == name)
-    return types.FunctionType(code, {"np": np, "__builtins__": {}})
+    namespace: dict[str, Any] = {"np": np, "__builtins__": {"all": all, "isinstance": isinstance,
+                                                            "float": float, "tuple": tuple}}
+    for code in module.co_consts:
+        if isinstance(code, types.CodeType):
+            namespace[code.co_name] = types.FunctionType(code, namespace)
+    return namespace[name]
 

@@ -36,7 +36,9 @@ def compile_derivative(f: Any, wrt: list[str] | str | None = None, mode: str = "
     else:
         parsed = parse_function(f)
         graph = build_graph(parsed.outputs)
-        label = f if isinstance(f, str) else str(f)
+        label = f if isinstance(f, str) else (  # SymPy prints thousands of terms slowly
+            str(f) if graph.tree_op_count <= 2000 else
+            f"a SymPy expression of {graph.tree_op_count:,} operations")
     return compile_graph(graph, mode=mode, wrt=wrt, label=" ".join(str(label).split()))
 
 

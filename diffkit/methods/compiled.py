@@ -38,7 +38,7 @@ def run(problem: Problem) -> MethodResult:
     took = time.perf_counter() - started
     started = time.perf_counter()
     with np.errstate(all="ignore"):
-        result = program(**{p: problem.point[n] for n, p in program.parameters.items()})
+        result = program(*[problem.point[n] for n in program.parameters])  # positional: fast
     ran = time.perf_counter() - started
     rows = [result] if program.outputs == 1 else list(result)
     table = []
