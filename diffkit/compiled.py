@@ -184,6 +184,8 @@ def compile_graph(graph: Graph, mode: str = "reverse", wrt: list[str] | None = N
     mode (one adjoint sweep per output) or forward mode (one tangent pass per variable)."""
     if mode not in ("reverse", "forward"):
         raise UnsupportedError(f"mode must be 'reverse' or 'forward', not {mode!r}")
+    if not graph.variables:
+        raise UnsupportedError("f has no variables: there is nothing to differentiate")
     names = graph.variables if wrt is None else list(wrt)
     unknown = sorted(set(names) - set(graph.variables))
     if unknown:

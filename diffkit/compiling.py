@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np  # noqa: F401  (the docstring example)
 import sympy as sp
 
+from .budget import bounded
 from .compiled import Compiled, compile_graph
 from .errors import UnsupportedError
 from .graph import Graph, build_graph
@@ -17,6 +18,7 @@ from .overloading import Symbolic, plain
 from .parse import parse_function
 
 
+@bounded
 def compile_derivative(f: Any, wrt: list[str] | str | None = None, mode: str = "reverse",
                        at: Any = None) -> Compiled:
     """The derivative program of ``f`` — expression text, a SymPy expression, or a Python

@@ -1,0 +1,167 @@
+"""The speed targets of the compiled-programs issue, each beside its measured ratio.
+
+Every ratio is a median over interleaved repeats (the cases alternate, so a slow
+moment of this shared machine hits both sides), with BLAS pinned to one thread, and
+HIPS autograd measured in the same run where it applies.  Correctness is checked
+before anything is timed.
+
+    pip install -e ".[bench]"
+    python benchmarks/speed_targets.py          # ~1 minute; writes results/speed_targets.md
+    python benchmarks/speed_targets.py --quick  # fewer repeats
+
+The start-up target (``diffkit compare … ≤ 1.3× python -c "import sympy, numpy"``) is
+measured by ``benchmarks/cli_startup.py``; the op-count ratio (reverse ÷ f ≤ 3, flat
+in n) by ``benchmarks/op_counts.py``.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+import sympy as sp
+
+import diffkit as dk
+
+try:
+    import autograd
+    import autograd.numpy as anp
+except ImportError:  # optional: pip install -e ".[bench]"
+    autograd = anp = None
+
+
+def interleaved(functions: dict[str, object], repeats: int) -> dict[str, float]:
+    """The median time of each function, the functions run in turn ``repeats`` times."""
+    times: dict[str, list[float]] = {k: [] for k in functions}
+    for _ in range(repeats):
+        for name, fn in functions.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def points_target(repeats: int) -> list[tuple[str, float | None, str]]:
+    """f′ at 10⁶ points: the compiled program and the tape, against numpy by hand."""
+    x = np.linspace(-3.0, 3.0, 1_000_000)
+    f = lambda v: np.sin(v) * np.exp(-v ** 2) + np.log(1 + v ** 2)
+    by_hand = lambda v: (np.cos(v) * np.exp(-v ** 2) - 2 * v * np.sin(v) * np.exp(-v ** 2)
+                         + 2 * v / (1 + v ** 2))
+    program = dk.compile("sin(x)*exp(-x**2) + log(1 + x**2)")
+    np.testing.assert_allclose(program(x)[0], by_hand(x), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(dk.gradient(lambda v: np.sum(f(v)), x), by_hand(x), rtol=1e-12, atol=1e-14)
+    cases = {"f": lambda: f(x), "by hand": lambda: by_hand(x), "compiled": lambda: program(x),
+             "tape": lambda: dk.gradient(lambda v: np.sum(f(v)), x)}
+    if autograd is not None:
+        grad = autograd.grad(lambda v: anp.sum(anp.sin(v) * anp.exp(-v ** 2) + anp.log(1 + v ** 2)))
+        cases["autograd"] = lambda: grad(x)
+    t = interleaved(cases, repeats)
+    rows = [("compiled gradient at 10⁶ points ÷ numpy derivative by hand", t["compiled"] / t["by hand"], "≤ 1.3"),
+            ("dk.gradient (tape) at 10⁶ points ÷ numpy f", t["tape"] / t["f"], "≤ 3.0")]
+    if "autograd" in t:
+        rows.append(("  autograd at 10⁶ points ÷ numpy f (same run)", t["autograd"] / t["f"], "—"))
+    return rows
+
+
+def rosenbrock_expression_target(repeats: int) -> list[tuple[str, float | None, str]]:
+    """Rosenbrock n = 1000 as one scalar expression: compiled gradient ÷ lambdified f,
+    and the wall time of a reverse-mode comparison."""
+    n = 1000
+    xs = sp.symbols(" ".join(f"x{i}" for i in range(n)), real=True)
+    expr = sum(100 * (xs[i + 1] - xs[i] ** 2) ** 2 + (1 - xs[i]) ** 2 for i in range(n - 1))
+    at = {f"x{i}": 0.5 + 0.001 * i for i in range(n)}
+    plain = sp.lambdify(xs, expr)
+    values = [at[f"x{i}"] for i in range(n)]
+    started = time.perf_counter()
+    program = dk.compile(expr)
+    compile_seconds = time.perf_counter() - started
+    args = [at[name] for name in program.parameters]
+    gradient = dict(zip(program.variables, program(*args), strict=True))
+    for i in (0, 1, 500, n - 1):
+        x = np.array(values)
+        exact = (-400 * x[i] * (x[i + 1] - x[i] ** 2) - 2 * (1 - x[i]) if i < n - 1 else 0.0) + (
+            200 * (x[i] - x[i - 1] ** 2) if i > 0 else 0.0)
+        assert abs(gradient[f"x{i}"] - exact) <= 1e-12 * max(1.0, abs(exact)), i
+    t = interleaved({"f": lambda: plain(*values), "compiled": lambda: program(*args)}, repeats * 3)
+    started = time.perf_counter()
+    dk.compare(expr, at=at, methods=["reverse-mode"])
+    wall = time.perf_counter() - started
+    return [("compiled Rosenbrock n = 1000 gradient ÷ lambdified f", t["compiled"] / t["f"], "≤ 5"),
+            (f"  (its compile time, once: {compile_seconds:.2f} s)", None, "—"),
+            ("compare(…, methods=['reverse-mode']) on it, seconds", wall, "≤ 2")]
+
+
+def scalar_call_target(repeats: int) -> list[tuple[str, float | None, str]]:
+    """One derivative of a scalar Python f per call."""
+    f = lambda x: 4 * x ** 3 + x ** 2 + 3
+    assert dk.gradient(f, 2.0) == 52.0
+    calls = 2000
+    cases = {"f": lambda: [f(2.0) for _ in range(calls)],
+             "gradient": lambda: [dk.gradient(f, 2.0) for _ in range(calls)],
+             "derivative": lambda: [dk.derivative(f, 2.0) for _ in range(calls)]}
+    if autograd is not None:
+        grad = autograd.grad(f)
+        cases["autograd"] = lambda: [grad(2.0) for _ in range(calls // 10)]
+    t = interleaved(cases, max(3, repeats // 3))
+    rows = [("dk.gradient of a scalar Python f, per call ÷ f", t["gradient"] / t["f"], "≤ 40"),
+            ("dk.derivative of it, per call ÷ f", t["derivative"] / t["f"], "≤ 40")]
+    if "autograd" in t:
+        rows.append(("  autograd.grad per call ÷ f (same run)", t["autograd"] * 10 / t["f"], "—"))
+    return rows
+
+
+def array_rosenbrock_target(repeats: int) -> list[tuple[str, float | None, str]]:
+    """Rosenbrock on arrays: the tape's gradient ÷ numpy f, n = 10 … 10⁵."""
+    rows = []
+    f = lambda x: np.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+    for n in (10, 100, 1_000, 10_000, 100_000):
+        x = np.linspace(-1.0, 1.5, n)
+        cases = {"f": lambda x=x: f(x), "gradient": lambda x=x: dk.gradient(f, x)}
+        if autograd is not None:
+            grad = autograd.grad(lambda v: anp.sum(100 * (v[1:] - v[:-1] ** 2) ** 2 + (1 - v[:-1]) ** 2))
+            np.testing.assert_allclose(dk.gradient(f, x), grad(x), rtol=1e-12, atol=1e-12)
+            cases["autograd"] = lambda x=x, grad=grad: grad(x)
+        t = interleaved(cases, repeats)
+        target = "≤ 4" if n >= 10_000 else "≤ 6"
+        rows.append((f"array Rosenbrock n = {n:,}: dk.gradient ÷ numpy f", t["gradient"] / t["f"], target))
+        if "autograd" in t:
+            rows.append((f"  autograd ÷ numpy f, n = {n:,}", t["autograd"] / t["f"], "—"))
+    return rows
+
+
+def _met(value: float | None, target: str) -> str:
+    if value is None or not target.startswith("≤"):
+        return ""
+    return "yes" if value <= float(target[1:]) else "**no**"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "speed_targets.md"))
+    args = parser.parse_args()
+    repeats = 5 if args.quick else 11
+    rows = (points_target(repeats) + rosenbrock_expression_target(repeats)
+            + scalar_call_target(repeats) + array_rosenbrock_target(repeats))
+    lines = ["| what | measured | target | met |", "|---|---|---|---|"]
+    for what, value, target in rows:
+        shown = "" if value is None else f"{value:.2f}"
+        lines.append(f"| {what} | {shown} | {target} | {_met(value, target)} |")
+    text = "\n".join(lines)
+    print(text)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text("# Speed targets (compiled programs issue)\n\n"
+                              "`python benchmarks/speed_targets.py` (one thread, medians of "
+                              "interleaved repeats)\n\n" + text + "\n")
+
+
+if __name__ == "__main__":
+    main()
