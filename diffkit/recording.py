@@ -18,12 +18,16 @@ from typing import Any
 
 import numpy as np
 
+from .adjoints import adjoints
 from .arguments import Arguments, run_user
 from .backends import NUMPY
 from .dual import Dual, arithmetic
 from .errors import DiffkitError, EvaluationError
+from .evaluate import evaluate
+from .graph import Graph, Node
 from .overloading import Differentiable, primal_value
-from .tape import Tape, Tracked
+from .primitives import PRIMITIVES
+from .tape import Constant, Tape, Tracked
 
 
 def record_run(f: Callable[..., Any], args: Arguments, values: list[Any] | None = None,
@@ -79,28 +83,65 @@ def scalar_seed(value: Any, cotangent: Any) -> Any:
 
 
 def hessian_matrix(f: Callable[..., Any], args: Arguments, m: Any = NUMPY) -> np.ndarray:
-    """The n × n Hessian over every scalar entry of the arguments, forward over reverse:
-    for entry i, f runs on dual numbers seeded along it while the tape records, and one
-    backward sweep gives the adjoints' tangents — column i."""
-    n = args.size
+    """The n × n Hessian over every scalar entry of a Python function's arguments: f is
+    recorded once, and the recorded graph (its branches taken at this point) goes
+    through ``forward_over_reverse``."""
+    tape, _, out = record_run(f, args, m=m)
+    scalar_seed(primal_value(out), None)  # a scalar f only
+    if not isinstance(out, Tracked):  # f ignores its arguments
+        return np.zeros((args.size, args.size))
+    graph, values = tape.graph_and_values([out])
+    at = {node.name: values[i] for i, node in enumerate(graph.nodes) if node.op == "var"}
+    return forward_over_reverse(_with_options(graph), {
+        n: at.get(n, v) for n, v in zip(args.names, args.values, strict=True)}, m)
+
+
+def _with_options(graph: Graph) -> Graph:
+    """A recorded graph with the options it left out (``sum``'s ``axis=None``) put back
+    as constants, so that the graph can run again with every rule's arguments."""
+    nodes: list[Node] = []
+    where: dict[int, int] = {}
+    for i, node in enumerate(graph.nodes):
+        arity = PRIMITIVES[node.op].arity if node.op not in ("var", "const") else 0
+        args = [where[j] for j in node.args]
+        while len(args) < arity:
+            args.append(len(nodes))
+            nodes.append(Node("const", value=Constant(None)))
+        where[i] = len(nodes)
+        nodes.append(Node(node.op, tuple(args), node.name, node.value))
+    return Graph(nodes, [where[o] for o in graph.outputs])
+
+
+def forward_over_reverse(graph: Graph, inputs: dict[str, Any], m: Any = NUMPY) -> np.ndarray:
+    """The Hessian of the graph's first output over every scalar entry of ``inputs``
+    (numbers or arrays, in their order): for entry i the graph runs on dual numbers
+    seeded along it, and one adjoint sweep gives the adjoints' tangents — column i (a
+    Hessian-vector product).  The one forward-over-reverse of diffkit: the reverse-mode
+    row, ``diffkit.hessian`` and recorded Python functions all use it."""
+    var_node = {n.name: i for i, n in enumerate(graph.nodes) if n.op == "var"}
+    sizes = [int(np.size(v)) for v in inputs.values()]
+    n = sum(sizes)
     columns = []
     for i in range(n):
-        direction = np.zeros(n)
-        direction[i] = 1.0
-        seeded, offset = [], 0
-        for v in args.values:
-            size = int(np.size(v))
-            part = direction[offset:offset + size]
-            seeded.append(Dual(v, part.reshape(np.shape(v)) if np.ndim(v) else float(part[0])))
+        seeded, offset = {}, 0
+        for (name, v), size in zip(inputs.items(), sizes, strict=True):
+            if offset <= i < offset + size:
+                direction = np.zeros(size)
+                direction[i - offset] = 1.0
+                seeded[name] = Dual(v, direction.reshape(np.shape(v)) if np.ndim(v) else 1.0)
+            else:
+                seeded[name] = v
             offset += size
         with arithmetic(m):
-            tape, inputs, out = record_run(f, args, seeded, m)
-            scalar_seed(primal_value(out), None)  # a scalar f only
-            grads = input_adjoints(tape, inputs, out, 1.0, args)
-        columns.append(np.concatenate([
-            np.ravel(g.tangent if isinstance(g, Dual) else np.zeros(np.shape(v)))
-            for g, v in zip(grads, args.values, strict=True)]))
-    h = np.array(columns, dtype=float).T
+            values = evaluate(graph, seeded, m)
+            adjoint = adjoints(graph, values, m, graph.outputs[0])
+        parts = []
+        for name, v in inputs.items():
+            a = adjoint[var_node[name]] if name in var_node else None
+            tangent = a.tangent if isinstance(a, Dual) else 0.0
+            parts.append(np.ravel(np.broadcast_to(tangent, np.shape(v))))
+        columns.append(np.concatenate(parts) if parts else np.zeros(0))
+    h = np.array(columns, dtype=float).T if columns else np.zeros((0, 0))
     if not np.all(np.isfinite(h)):
         raise EvaluationError("the Hessian is not finite here")
     return h

@@ -184,7 +184,7 @@ class Tape:
                     continue
                 if j is None:
                     arg_ids.append(len(nodes))
-                    nodes.append(Node("const", value=_Constant(a)))
+                    nodes.append(Node("const", value=Constant(a)))
                     values.append(a)
                 else:
                     arg_ids.append(where[j])
@@ -217,7 +217,7 @@ def _scatter_into(adjoint: list[Any], owned: set[int], j: int, args: list[Any], 
     return True
 
 
-class _Constant:
+class Constant:
     """A constant of a recorded graph, printed briefly (an array by its shape)."""
 
     def __init__(self, value: Any) -> None:

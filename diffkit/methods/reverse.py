@@ -11,10 +11,10 @@ from typing import Any
 import numpy as np
 
 from diffkit.adjoints import adjoints
-from diffkit.dual import Dual, arithmetic
+from diffkit.dual import arithmetic
 from diffkit.errors import EvaluationError
 from diffkit.evaluate import evaluate, is_finite
-from diffkit.recording import hessian_matrix, input_adjoints
+from diffkit.recording import forward_over_reverse, hessian_matrix, input_adjoints
 
 from .base import MethodResult, Problem
 from .forward import innermost_tangent, nested_seed
@@ -138,22 +138,11 @@ def hessian(problem: Problem) -> MethodResult:
         return _function_hessian(problem)
 
     m, counter = problem.counting()
-    graph = problem.graph
     names = problem.variables
-    var_node = {n.name: i for i, n in enumerate(graph.nodes) if n.op == "var"}
-    columns = []
-    for a in names:
-        seeded = {name: Dual(x, 1.0 if name == a else 0.0) for name, x in problem.point.items()}
-        with arithmetic(m):
-            values = evaluate(graph, seeded, m)
-            adjoint = adjoints(graph, values, m, graph.outputs[0])
-        column = []
-        for b in names:
-            v = adjoint[var_node[b]] if b in var_node else None
-            column.append(float(v.tangent) if isinstance(v, Dual) else 0.0)
-        columns.append(column)
-    rows = [dict(zip(names, [columns[j][i] for j in range(len(names))], strict=True))
-            for i in range(len(names))]
+    matrix = forward_over_reverse(problem.graph, dict(problem.point), m)
+    order = list(problem.point)
+    rows = [dict(zip(names, [float(matrix[order.index(a), order.index(b)]) for b in names], strict=True))
+            for a in names]
     return MethodResult.measured(ID, rows, counter, len(names),
                                  notes=[f"forward-over-reverse: {len(names)} passes, a column each"])
 
