@@ -124,7 +124,8 @@ def _with_entries(base: np.ndarray, moved: list[tuple[int, Any]]) -> Any:
         return Dual(  # a plain number among Duals has tangent 0
             _with_entries(base, [(i, v.primal if isinstance(v, Dual) else v) for i, v in moved]),
             _with_entries(np.zeros(base.shape),
-                          [(i, v.tangent) for i, v in moved if isinstance(v, Dual)]))
+                          [(i, v.tangent) for i, v in moved if isinstance(v, Dual)]),
+            max(v.level for _, v in moved if isinstance(v, Dual)))
     else:  # mpmath numbers, symbols: entry by entry
         return stack([v for _, v in sorted(moved)] if len(moved) == base.size
                      else _replaced(base.ravel().tolist(), moved), base.shape)
@@ -146,7 +147,8 @@ def stack(entries: list[Any], shape: tuple[int, ...]) -> Any:
     if any(isinstance(e, Dual) for e in entries):
         primals = [e.primal if isinstance(e, Dual) else e for e in entries]
         tangents = [e.tangent if isinstance(e, Dual) else 0.0 for e in entries]
-        return Dual(stack(primals, shape), stack(tangents, shape))
+        return Dual(stack(primals, shape), stack(tangents, shape),
+                    max(e.level for e in entries if isinstance(e, Dual)))
     if all(isinstance(e, float | int | complex | np.number) for e in entries):
         return np.array(entries).reshape(shape)
     out = np.empty(len(entries), dtype=object)

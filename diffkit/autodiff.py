@@ -28,7 +28,7 @@ from . import functions as dk  # noqa: F401  (used in the docstring example)
 from .arguments import Arguments, is_function, run_user
 from .backends import NUMPY
 from .budget import bounded
-from .dual import Dual, primal_at, tangent_at
+from .dual import Dual, kth_tangent, nested_seed, primal_at, tangent_at
 from .errors import DiffkitError, EvaluationError
 from .limits import DEFAULT_LIMITS
 from .methods import forward, reverse
@@ -119,15 +119,9 @@ def derivative(f: Function, at: Any, order: int = 1) -> Any:
     if args.kind != "one" or np.ndim(args.values[0]) != 0:
         raise DiffkitError("derivative takes f of one number; use gradient or jacobian for "
                            "arrays and several arguments")
-    seed: Any = args.values[0]
-    levels = []
-    for _ in range(order):  # x + ε₁ + … + εₖ, each ε a level of its own
-        levels.append(new_level())
-        seed = Dual(seed, 1.0, levels[-1])
+    seed, levels = nested_seed(args.values[0], order)  # x + ε₁ + … + εₖ
     y = run_user(f, args, [seed])
-    for level in reversed(levels):
-        y = tangent_at(y, level, np.shape(primal_value(y)))
-    return _checked(y, "the derivative")
+    return _checked(kth_tangent(y, levels, np.shape(primal_value(y))), "the derivative")
 
 
 def _checked(y: Any, what: str) -> Any:

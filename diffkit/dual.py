@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .backends import NUMPY
-from .overloading import Differentiable
+from .overloading import Differentiable, new_level
 from .primitives import PRIMITIVES, Primitive, tangent_term
 
 
@@ -89,6 +89,25 @@ def apply(prim: Primitive, m: Any, args: Any) -> Any:
         if term is not None:
             tangent = term if tangent is None else m.add(tangent, term)
     return Dual(y, 0.0 if tangent is None else tangent, level)
+
+
+def nested_seed(x: Any, k: int) -> tuple[Any, list[int]]:
+    """x + ε₁ + … + εₖ as k nested Duals, each ε a fresh level: the k-th tangent of
+    f(seed) is f⁽ᵏ⁾(x) (``kth_tangent``).  The one nested-dual helper: derivatives of
+    order k, the methods' higher orders and step selection all use it."""
+    levels: list[int] = []
+    seed = x
+    for _ in range(k):
+        levels.append(new_level())
+        seed = Dual(seed, 1.0, levels[-1])
+    return seed, levels
+
+
+def kth_tangent(y: Any, levels: list[int], shape: tuple[int, ...] = ()) -> Any:
+    """The tangent along every level of ``nested_seed`` (0 where f ignores the seed)."""
+    for level in reversed(levels):
+        y = tangent_at(y, level, shape)
+    return y
 
 
 def tangent_at(y: Any, level: int, shape: tuple[int, ...] = ()) -> Any:

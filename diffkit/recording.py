@@ -21,11 +21,11 @@ import numpy as np
 from .adjoints import adjoints
 from .arguments import Arguments, run_user
 from .backends import NUMPY
-from .dual import Dual, arithmetic
+from .dual import Dual, arithmetic, tangent_at
 from .errors import DiffkitError, EvaluationError
 from .evaluate import evaluate
 from .graph import Graph, Node
-from .overloading import Differentiable, primal_value
+from .overloading import Differentiable, new_level, primal_value
 from .primitives import PRIMITIVES
 from .tape import Constant, Tape, Tracked
 
@@ -123,12 +123,12 @@ def forward_over_reverse(graph: Graph, inputs: dict[str, Any], m: Any = NUMPY) -
     n = sum(sizes)
     columns = []
     for i in range(n):
-        seeded, offset = {}, 0
+        seeded, offset, level = {}, 0, new_level()
         for (name, v), size in zip(inputs.items(), sizes, strict=True):
             if offset <= i < offset + size:
                 direction = np.zeros(size)
                 direction[i - offset] = 1.0
-                seeded[name] = Dual(v, direction.reshape(np.shape(v)) if np.ndim(v) else 1.0)
+                seeded[name] = Dual(v, direction.reshape(np.shape(v)) if np.ndim(v) else 1.0, level)
             else:
                 seeded[name] = v
             offset += size
@@ -138,7 +138,7 @@ def forward_over_reverse(graph: Graph, inputs: dict[str, Any], m: Any = NUMPY) -
         parts = []
         for name, v in inputs.items():
             a = adjoint[var_node[name]] if name in var_node else None
-            tangent = a.tangent if isinstance(a, Dual) else 0.0
+            tangent = tangent_at(a, level)
             parts.append(np.ravel(np.broadcast_to(tangent, np.shape(v))))
         columns.append(np.concatenate(parts) if parts else np.zeros(0))
     h = np.array(columns, dtype=float).T if columns else np.zeros((0, 0))

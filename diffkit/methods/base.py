@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -14,7 +15,7 @@ from diffkit.adjoints import adjoints
 from diffkit.backends import NUMPY, SYMPY
 from diffkit.budget import time_budget
 from diffkit.counting import CountingBackend, OpCounter
-from diffkit.dual import Dual
+from diffkit.dual import Dual, kth_tangent, nested_seed
 from diffkit.errors import BudgetExceeded, EvaluationError
 from diffkit.evaluate import along, evaluate
 from diffkit.formatting import strict
@@ -168,12 +169,7 @@ class Problem:
         key = (name, order)
         cache = self.__dict__.setdefault("_higher", {})
         if key not in cache:
-            import math
-
-
-            seed: Any = self.point[name]
-            for _ in range(order):
-                seed = Dual(seed, 1.0)
+            seed, levels = nested_seed(self.point[name], order)
             inputs: dict[str, Any] = dict(self.point)
             inputs[name] = seed
             try:
@@ -181,9 +177,8 @@ class Problem:
             except (EvaluationError, TypeError):  # a domain edge, or a kink's heaviside
                 cache[key] = None
                 return None
-            for _ in range(order):
-                y = y.tangent if isinstance(y, Dual) else 0.0
-            value = float(y)
+            y = kth_tangent(y, levels)
+            value = float(y.primal if isinstance(y, Dual) else y)
             cache[key] = value if math.isfinite(value) else None
         return cache[key]
 

@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from diffkit.dual import Dual, arithmetic
+from diffkit.dual import Dual, arithmetic, kth_tangent, nested_seed
+from diffkit.overloading import new_level
 
 from .base import MethodResult, Problem
 
@@ -32,11 +33,11 @@ def run(problem: Problem) -> MethodResult:
     for done, name in enumerate(problem.variables):  # one pass: a column of every output
         problem.project(started, done, ID)
         seeded = dict(problem.point)
-        seeded[name] = nested_seed(problem.point[name], k)
+        seeded[name], levels = nested_seed(problem.point[name], k)
         with arithmetic(m):
             values = problem.run(seeded, m)
         for row, y in zip(rows, values, strict=True):
-            row[name] = float(innermost_tangent(y, k))
+            row[name] = innermost_tangent(y, levels)
     return MethodResult.measured(
         ID,
         rows,
@@ -77,18 +78,9 @@ def _vector_mode(problem: Problem) -> MethodResult:
                f"{passes} vectorized passes")])
 
 
-def nested_seed(x: float, k: int) -> Any:
-    """x + ε₁ + … + εₖ as k nested Duals: the k-th tangent of f(seed) is f⁽ᵏ⁾(x)."""
-    seed: Any = x
-    for _ in range(k):
-        seed = Dual(seed, 1.0)
-    return seed
-
-
-def innermost_tangent(y: Any, k: int) -> float:
-    """The k-fold tangent of a nested Dual (0 where f does not depend on the seed)."""
-    for _ in range(k):
-        y = y.tangent if isinstance(y, Dual) else 0.0
+def innermost_tangent(y: Any, levels: list[int]) -> float:
+    """The k-fold tangent of f(seed) as a float (its primal if a Dual is left)."""
+    y = kth_tangent(y, levels)
     return float(y.primal if isinstance(y, Dual) else y)
 
 
@@ -102,13 +94,15 @@ def hessian(problem: Problem) -> MethodResult:
     for i, a in enumerate(names):
         for j in range(i, len(names)):
             b = names[j]
+            levels = [new_level(), new_level()]
             seeded: dict[str, Any] = {}
             for name, x in problem.point.items():
-                seeded[name] = Dual(Dual(x, 1.0 if name == a else 0.0), 1.0 if name == b else 0.0)
+                seeded[name] = Dual(Dual(x, 1.0 if name == a else 0.0, levels[0]),
+                                    1.0 if name == b else 0.0, levels[1])
             with arithmetic(m):
                 y = problem.run(seeded, m)[0]
             passes += 1
-            matrix[i][j] = matrix[j][i] = innermost_tangent(y, 2)
+            matrix[i][j] = matrix[j][i] = innermost_tangent(y, levels)
     rows = [dict(zip(names, row, strict=True)) for row in matrix]
     return MethodResult.measured(ID, rows, counter, passes,
                                  notes=[f"forward-over-forward: {passes} passes, one per pair"])

@@ -140,7 +140,7 @@ def entries(out: Any) -> list[Any]:
                            if not isinstance(out.tangent, Dual) else out.tangent)
         if len(tangents) == 1 and len(primals) > 1:
             tangents = tangents * len(primals)
-        return [Dual(p, t) for p, t in zip(primals, tangents, strict=True)]
+        return [Dual(p, t, out.level) for p, t in zip(primals, tangents, strict=True)]
     if isinstance(out, np.ndarray):
         return list(out.ravel())
     return [out]

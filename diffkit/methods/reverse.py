@@ -11,13 +11,13 @@ from typing import Any
 import numpy as np
 
 from diffkit.adjoints import adjoints
-from diffkit.dual import arithmetic
+from diffkit.dual import arithmetic, nested_seed
 from diffkit.errors import EvaluationError
 from diffkit.evaluate import evaluate, is_finite
 from diffkit.recording import forward_over_reverse, hessian_matrix, input_adjoints
 
 from .base import MethodResult, Problem
-from .forward import innermost_tangent, nested_seed
+from .forward import innermost_tangent
 
 ID = "reverse-mode"
 
@@ -67,13 +67,13 @@ def _forward_over_reverse(problem: Problem) -> MethodResult:
     rows: list[dict[str, float]] = [{} for _ in graph.outputs]
     for name in problem.variables:
         seeded = dict(problem.point)
-        seeded[name] = nested_seed(problem.point[name], k - 1)
+        seeded[name], levels = nested_seed(problem.point[name], k - 1)
         with arithmetic(m):
             values = evaluate(graph, seeded, m)
             for row, out in zip(rows, graph.outputs, strict=True):
                 adjoint = adjoints(graph, values, m, out)
                 a = adjoint[var_node[name]] if name in var_node else None
-                row[name] = 0.0 if a is None else innermost_tangent(a, k - 1)
+                row[name] = 0.0 if a is None else innermost_tangent(a, levels)
     return MethodResult.measured(
         ID, rows, counter, len(problem.variables) * len(rows),
         notes=[f"forward-over-reverse: one pass per variable on dual numbers nested {k - 1} deep"],
