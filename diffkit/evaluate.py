@@ -91,8 +91,8 @@ def along(graph: Graph, point: Mapping[str, float], name: str) -> Callable[[np.n
 
 def real_part(v: Any) -> Any:
     """The real primal value behind a Dual, a complex number or an array of them."""
-    while isinstance(v, Dual):
-        v = v.primal
+    while hasattr(v, "_diffkit_value"):  # a Dual, or an outer derivative's value
+        v = v._diffkit_value
     if isinstance(v, mpmath.mpc):
         return v.real
     if np.iscomplexobj(v):
@@ -146,6 +146,8 @@ def _check_domain(prim, args: list[Any]) -> None:
 def _finite_mask(v: Any) -> Any:
     if isinstance(v, mpmath.mpf | mpmath.mpc):
         return bool(mpmath.isfinite(v))
+    if v is None or isinstance(v, tuple | slice | str):  # an option: an axis, an index
+        return True
     return np.isfinite(v)
 
 

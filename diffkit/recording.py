@@ -141,7 +141,10 @@ def forward_over_reverse(graph: Graph, inputs: dict[str, Any], m: Any = NUMPY) -
             tangent = tangent_at(a, level)
             parts.append(np.ravel(np.broadcast_to(tangent, np.shape(v))))
         columns.append(np.concatenate(parts) if parts else np.zeros(0))
-    h = np.array(columns, dtype=float).T if columns else np.zeros((0, 0))
+    if any(isinstance(c, Differentiable) for c in columns):  # inside an outer derivative
+        h = np.stack(columns).T
+    else:
+        h = np.array(columns, dtype=float).T if columns else np.zeros((0, 0))
     if not np.all(np.isfinite(h)):
         raise EvaluationError("the Hessian is not finite here")
     return h

@@ -100,3 +100,14 @@ def test_a_value_kept_from_an_earlier_call_is_refused():
     dk.gradient(lambda x: kept.append(x) or x * 2.0, 1.0)
     with pytest.raises(dk.DiffkitError, match="earlier call"):
         dk.gradient(lambda x: x * kept[0], 1.0)
+
+
+def test_a_hessian_inside_a_gradient_and_derivatives_three_deep():
+    # ∂/∂z (∂²/∂z₁² Σz⁴) = ∂/∂z 12 z₁² = (0, 24 z₁)
+    np.testing.assert_allclose(
+        dk.gradient(lambda z: dk.hessian(lambda v: np.sum(v ** 4), z)[1, 1], np.array([1.0, 2.0])),
+        [0.0, 48.0], rtol=1e-14)
+    # d/dt of (d/ds of (d²/dr² r⁵ at s)) at t = 2: 60 t² = 240
+    third = dk.derivative(lambda t: dk.derivative(
+        lambda s: dk.derivative(lambda r: r ** 5, s, order=2), t), 2.0)
+    assert third == pytest.approx(float(sp.diff(x_ ** 5, x_, 3).subs(x_, 2)), rel=1e-14)
