@@ -114,6 +114,35 @@ define(
 )
 
 
+def _nonzero(x: Any, what: str) -> None:
+    if np.any(np.asarray(_plain(x)) == 0):
+        raise NoDerivativeError(f"{what}'s slopes divide by the entries: diffkit refuses where "
+                                "an entry is 0 rather than dividing by it")
+
+
+def _cumprod_jvp(m: Any, x: Any, axis: Any, y: Any, t: Any) -> Any:
+    _nonzero(x, "cumprod")
+    if axis is None:
+        x, t = m.reshape(x, (-1,)), m.reshape(t, (-1,))
+        axis = 0
+    return m.mul(y, m.cumsum(m.div(t, x), axis))
+
+
+def _cumprod_vjp(m: Any, x: Any, axis: Any, y: Any, g: Any) -> Any:
+    _nonzero(x, "cumprod")
+    flat = m.reshape(x, (-1,)) if axis is None else x
+    along = 0 if axis is None else axis
+    backwards = _reversed_along(m, m.cumsum(_reversed_along(m, m.mul(g, y), along), along), along)
+    return m.reshape(m.div(backwards, flat), shape_of(x)) if axis is None else m.div(backwards, x)
+
+
+define(  # the running product (numpy.cumprod); refused where an entry is 0
+    "cumprod", impl=_same(lambda x, axis=None: np.cumprod(x, axis=axis)),
+    partials=[_param, _param], jvp=[_cumprod_jvp, _param], vjp=[_cumprod_vjp, _param],
+    examples=((_V, None), (_M, 0), (_M, 1), (_T + 0.05, 2)),
+)
+
+
 # --- einsum ------------------------------------------------------------------------------
 def einsum_spec(subscripts: str, n: int) -> tuple[list[str], str]:
     """The operands' letters and the output's, explicit (numpy's implicit output: the

@@ -166,6 +166,13 @@ def _cumsum(a, axis=None, dtype=None, out=None):
     return call("cumsum", a, None if axis is None else axis % np.ndim(primal_value(a)))
 
 
+@rule(np.cumprod)
+def _cumprod(a, axis=None, dtype=None, out=None):
+    _no("cumprod", out=out)
+    a = value(a)
+    return call("cumprod", a, None if axis is None else axis % np.ndim(primal_value(a)))
+
+
 @rule(np.average)
 def _average(a, axis=None, weights=None, returned=False, keepdims=False):
     _no("average", returned=returned)

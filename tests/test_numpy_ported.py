@@ -126,19 +126,21 @@ REDUCTIONS = {
     "var_ddof1": lambda x, **kw: np.var(x, ddof=1, **kw),
     "std_ddof1": lambda x, **kw: np.std(x, ddof=1, **kw),
     "cumsum": lambda x, axis=None, keepdims=False: np.cumsum(x, axis=axis),
+    "cumprod": lambda x, axis=None, keepdims=False: np.cumprod(x, axis=axis),
     "median": lambda x, axis=None, keepdims=False: np.median(x, axis=axis),
     "average": lambda x, axis=None, keepdims=False: np.average(x, axis=axis),
 }
 for _name, _fn in REDUCTIONS.items():
     for _axis in (None, 0, 1, -1):
         for _keep in (False, True):
-            if _name in ("cumsum", "median", "average") and _keep:
+            if _name in ("cumsum", "cumprod", "median", "average") and _keep:
                 continue
             case(f"reduce/{_name}/axis={_axis}/keepdims={_keep}",
                  lambda x, fn=_fn, a=_axis, k=_keep: fn(x, axis=a, keepdims=k),
                  _inputs(_name + str(_axis), (3, 4), 0.3, 2.0))
     case(f"reduce/{_name}/3d-axes", lambda x, fn=_fn: fn(x, axis=(0, 2) if fn not in (
-        REDUCTIONS["cumsum"], REDUCTIONS["median"], REDUCTIONS["average"]) else 1),
+        REDUCTIONS["cumsum"], REDUCTIONS["cumprod"], REDUCTIONS["median"],
+        REDUCTIONS["average"]) else 1),
          _inputs(_name + "3d", (2, 3, 2), 0.3, 2.0))
 case("reduce/sum-where", lambda x: np.sum(x ** 2, where=x > 0), [0.5, -1.0, 2.0, -0.3])
 case("reduce/mean-where", lambda x: np.mean(x ** 2, where=x > 0), [0.5, -1.0, 2.0, -0.3])
