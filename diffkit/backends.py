@@ -28,6 +28,7 @@ from . import (  # noqa: F401  (the whole table)
     linalg_primitives,
     scalar_primitives,
 )
+from .errors import UnsupportedError
 from .primitives import PRIMITIVES, version
 
 
@@ -56,11 +57,20 @@ class Backend:
             fn = self._extra[op]
         else:
             entry = PRIMITIVES.get(op)
-            if entry is None or self.name not in entry.impl:
+            if entry is None:
                 raise AttributeError(f"the {self.name} backend has no operation {op!r}")
-            fn = self._adapt(op, entry.impl[self.name], entry)
+            if self.name not in entry.impl:  # e.g. eigenvectors on SymPy symbols
+                fn = _missing(op, self.name)
+            else:
+                fn = self._adapt(op, entry.impl[self.name], entry)
         self.__dict__[op] = fn
         return fn
+
+
+def _missing(op: str, backend: str) -> Callable[..., Any]:
+    def refuse(*args: Any) -> Any:
+        raise UnsupportedError(f"{op} has no {backend} form in diffkit yet")
+    return refuse
 
 
 def lifted(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:

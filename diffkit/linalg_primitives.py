@@ -26,7 +26,7 @@ import numpy as np
 import sympy as sp
 
 from .array_primitives import _param
-from .errors import UnsupportedError
+from .errors import NoDerivativeError, UnsupportedError
 from .primitives import PRIMITIVES, define, shape_of  # noqa: F401  (PRIMITIVES: docstring)
 
 _A = np.array([[2.0, 0.5, -0.3], [0.4, 1.5, 0.2], [-0.1, 0.6, 1.8]])  # examples
@@ -215,3 +215,66 @@ define("eigvalsh",  # the eigenvalues of a symmetric matrix, ascending (numpy's 
        analytic=False,
        convention="where eigenvalues repeat they are not differentiable; numpy's split is used",
        examples=((_S,), (np.stack([_S, _A + _A.T]),)))
+
+
+def _plain_only(*values: Any) -> None:
+    if any(hasattr(v, "_diffkit_value") for v in values):
+        raise UnsupportedError("second derivatives through numpy.linalg.eigh are not "
+                               "supported in diffkit yet")
+
+
+def _gaps(w: np.ndarray) -> np.ndarray:
+    """F[i, j] = 1 / (w_j − w_i) off the diagonal, 0 on it (the eigenvectors' slopes)."""
+    diff = w[..., None, :] - w[..., :, None]
+    with np.errstate(divide="ignore"):
+        f = np.where(np.eye(w.shape[-1], dtype=bool), 0.0, 1.0 / diff)
+    if not np.all(np.isfinite(f)):
+        raise NoDerivativeError("numpy.linalg.eigh: eigenvalues repeat here, so the "
+                                "eigenvectors have no derivative")
+    return f
+
+
+def _swap(x: np.ndarray) -> np.ndarray:
+    return np.swapaxes(x, -1, -2)
+
+
+def _eigvecsh_jvp(m: Any, a: Any, y: Any, t: Any) -> Any:
+    _plain_only(a, y, t)
+    w = np.linalg.eigvalsh(np.asarray(a, dtype=float))
+    inner = _swap(y) @ np.asarray(_from_lower_triangle(m, t)) @ y
+    return y @ (_gaps(w) * inner)
+
+
+def _eigvecsh_vjp(m: Any, a: Any, y: Any, g: Any) -> Any:
+    _plain_only(a, y, g)
+    w = np.linalg.eigvalsh(np.asarray(a, dtype=float))
+    temp = y @ (_gaps(w) * (_swap(y) @ g)) @ _swap(y)
+    n = temp.shape[-1]
+    return temp * np.eye(n) + (temp + _swap(temp)) * _lower(n, -1)
+
+
+def _mp_eigvecsh(a: Any) -> Any:
+    """mpmath's eigenvectors, ascending, each signed as numpy's (its sign is a choice)."""
+    n = a.rows
+    symmetric = mpmath.matrix(n, n)
+    for i in range(n):
+        for j in range(n):
+            symmetric[i, j] = a[max(i, j), min(i, j)]
+    values, vectors = mpmath.eigsy(symmetric)
+    order = sorted(range(n), key=lambda k: values[k])
+    reference = np.linalg.eigh(np.array(symmetric.tolist(), dtype=float))[1]
+    out = mpmath.matrix(n, n)
+    for col, k in enumerate(order):
+        column = [vectors[i, k] for i in range(n)]
+        sign = 1 if sum(float(c) * r for c, r in zip(column, reference[:, col], strict=True)) >= 0 else -1
+        for i in range(n):
+            out[i, col] = sign * column[i]
+    return out
+
+
+define("eigvecsh",  # the eigenvectors (columns) of numpy.linalg.eigh, in numpy's signs
+       impl={"float64": lambda a: np.linalg.eigh(a)[1],
+             "mpmath": _per_matrix(_mp_eigvecsh, _to_mp, _from_mp)},
+       partials=[_param], jvp=[_eigvecsh_jvp], vjp=[_eigvecsh_vjp], analytic=False,
+       convention="where eigenvalues repeat the eigenvectors are not differentiable",
+       examples=((_S,), (np.stack([_S, _A + _A.T + 4 * np.eye(3)]),)))

@@ -302,6 +302,14 @@ rule(np.linalg.eigvalsh)(lambda a, UPLO="L": (call("eigvalsh", value(a)) if UPLO
                                               _refuse("numpy.linalg.eigvalsh(UPLO='U')")))
 
 
+@rule(np.linalg.eigh)
+def _eigh(a, UPLO="L"):
+    if UPLO != "L":
+        _refuse("numpy.linalg.eigh(UPLO='U')")
+    a = value(a)
+    return call("eigvalsh", a), call("eigvecsh", a)
+
+
 @rule(np.linalg.slogdet)
 def _slogdet(a):
     a = value(a)

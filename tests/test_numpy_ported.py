@@ -244,6 +244,9 @@ LINALG = {
     "solve-vector": lambda x: np.linalg.solve(_spd(x), x[:3]),
     "solve-matrix": lambda x: np.linalg.solve(np.reshape(x, (3, 3)) + 3 * np.eye(3), np.reshape(x, (3, 3))[:, :2]),
     "cholesky": lambda x: np.linalg.cholesky(_spd(x)), "eigvalsh": lambda x: np.linalg.eigvalsh(_spd(x)),
+    "eigh-values": lambda x: np.linalg.eigh(_spd(x))[0],
+    "eigh-vectors": lambda x: np.linalg.eigh(_spd(x))[1] ** 2,  # squared: free of sign choice
+    "eigh-lower": lambda x: np.linalg.eigh(np.reshape(x, (3, 3)) + 3 * np.eye(3))[0],
     "norm": lambda x: np.linalg.norm(x), "norm-1": lambda x: np.linalg.norm(x, 1),
     "norm-inf": lambda x: np.linalg.norm(x, np.inf), "norm-3": lambda x: np.linalg.norm(x, 3),
     "norm-axis": lambda x: np.linalg.norm(np.reshape(x, (3, 3)), axis=1),
