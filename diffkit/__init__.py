@@ -1,4 +1,4 @@
-"""diffkit: differentiate one expression four ways and compare them side by side.
+"""diffkit: differentiate an expression or a Python function five ways and compare them.
 
 >>> import diffkit
 >>> print(diffkit.compare("4*x**3 + x**2 + 3", at=2).reference)
