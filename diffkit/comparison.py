@@ -128,10 +128,10 @@ class Comparison:
         lines = [f"f = {shown}   at {where}"]
         if isinstance(self.value, list):
             shown_value = "(" + ", ".join(fmt.number(v) for v in self.value) + ")"
-            lines.append(f"f({args}) = {shown_value}   ({self.function_ops} ops per evaluation)")
+            lines.append(f"f({args}) = {shown_value}   ({_ops(self.function_ops)} per evaluation)")
         elif self.value is not None:
             lines.append(
-                f"f({args}) = {fmt.number(self.value)}   ({self.function_ops} ops per evaluation)"
+                f"f({args}) = {fmt.number(self.value)}   ({_ops(self.function_ops)} per evaluation)"
             )
         else:
             lines.append(f"f cannot be evaluated here: {self.value_error}")
@@ -275,3 +275,8 @@ class Comparison:
 
 def _side(v: float | None) -> str:
     return "none" if v is None else fmt.number(v)
+
+
+def _ops(n: int) -> str:
+    """``1 op``, ``5 ops``."""
+    return f"{n:,} op" if n == 1 else f"{n:,} ops"

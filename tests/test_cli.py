@@ -114,3 +114,13 @@ def test_help_and_version():
     done = run("--version")
     assert done.returncode == 0
     assert "0.1.0" in done.stdout
+
+
+def test_one_op_is_not_one_ops():
+    from click.testing import CliRunner
+
+    from diffkit.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["compare", "sin(x)", "--at", "1", "--method", "reverse-mode"])
+    assert "(1 op per evaluation)" in result.output
+    assert "1 ops" not in result.output

@@ -49,7 +49,8 @@ def run(problem: Problem) -> MethodResult:
         rows,
         counter,
         len(rows),
-        notes=[f"{sweeps}: {forward_ops} ops forward + {counter.total - forward_ops} adjoint"],
+        notes=[(f"{sweeps}: {forward_ops} {'op' if forward_ops == 1 else 'ops'} forward + "
+               f"{counter.total - forward_ops} adjoint")],
         extra={"sweep_ops": {"forward": forward_ops, "adjoint": counter.total - forward_ops}},
     )
 
