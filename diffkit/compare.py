@@ -213,6 +213,11 @@ def compare(
                                      and 1 <= accuracy <= 12):
         raise DiffkitError(f"the accuracy order must be a whole number from 1 to 12, not {accuracy!r}")
     step = float(step) if isinstance(step, int) else step
+    if noise is not None and isinstance(step, float):
+        raise DiffkitError("a fixed step ignores the noise level: give step='auto' (--step auto) "
+                           "with it, or leave the noise out")
+    if noise is not None and step is None:
+        step = "auto"  # the noise level only shapes automatic steps
     if isinstance(order, bool) or not isinstance(order, int) or order not in (1, 2, 3, 4):
         raise DiffkitError(f"the derivative order must be 1, 2, 3 or 4, not {order!r}")
     if hessian and order != 1:

@@ -124,3 +124,13 @@ def test_one_op_is_not_one_ops():
     result = CliRunner().invoke(cli, ["compare", "sin(x)", "--at", "1", "--method", "reverse-mode"])
     assert "(1 op per evaluation)" in result.output
     assert "1 ops" not in result.output
+
+
+def test_noise_alone_implies_automatic_steps_and_a_fixed_step_refuses_it():
+    alone = run("compare", "sin(x)", "--at", "1", "--noise", "1e-10", "--method", "fd-central",
+                "--format", "json")
+    assert alone.returncode == 0, alone.stderr
+    assert "chosen from f, noise 1.0e-10" in alone.stdout
+    fixed = run("compare", "sin(x)", "--at", "1", "--noise", "1e-10", "--step", "1e-3")
+    assert fixed.returncode == 2
+    assert fixed.stderr.startswith("Error: a fixed step ignores the noise level")

@@ -73,7 +73,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
                    "[default: the textbook step scaled to x, see README]")
 @click.option("--noise", default=None, metavar="DELTA|auto",
               help="Relative noise level of f (e.g. 1e-10), or 'auto' to estimate it from a "
-                   "difference table; automatic steps grow with it.")
+                   "difference table; automatic steps grow with it (so it implies --step "
+                   "auto; with a fixed --step it is refused).")
 @click.option("--accuracy", type=click.IntRange(1, 12), default=None, metavar="P",
               help="Accuracy order of the forward/backward/central rules (central: even).")
 @click.option("--order", type=click.IntRange(1, 4), default=1, show_default=True,
