@@ -73,9 +73,16 @@ def _no(name: str, **given: Any) -> None:
 
 
 def _axes(axis: Any, ndim: int) -> tuple[int, ...] | None:
+    """``axis`` as non-negative axes, checked as numpy checks them (an AxisError)."""
     if axis is None:
         return None
-    return tuple(a % max(ndim, 1) for a in (axis if isinstance(axis, tuple) else (axis,)))
+    return tuple(_axis(a, ndim) for a in (axis if isinstance(axis, tuple) else (axis,)))
+
+
+def _axis(a: Any, ndim: int) -> int:
+    if not -ndim <= int(a) < ndim:
+        raise np.exceptions.AxisError(int(a), ndim)
+    return int(a) % ndim
 
 
 def _keep(y: Any, x: Any, axis: Any, keepdims: bool) -> Any:
@@ -163,14 +170,14 @@ def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=np._N
 def _cumsum(a, axis=None, dtype=None, out=None):
     _no("cumsum", out=out)
     a = value(a)
-    return call("cumsum", a, None if axis is None else axis % np.ndim(primal_value(a)))
+    return call("cumsum", a, None if axis is None else _axis(axis, np.ndim(primal_value(a))))
 
 
 @rule(np.cumprod)
 def _cumprod(a, axis=None, dtype=None, out=None):
     _no("cumprod", out=out)
     a = value(a)
-    return call("cumprod", a, None if axis is None else axis % np.ndim(primal_value(a)))
+    return call("cumprod", a, None if axis is None else _axis(axis, np.ndim(primal_value(a))))
 
 
 @rule(np.average)

@@ -171,6 +171,8 @@ def _copy(a, *args, **kwargs):
 def _transpose(a, axes=None):
     a = value(a)
     ndim = np.ndim(primal_value(a))
+    if axes is not None and (len(axes) != ndim or any(not -ndim <= int(i) < ndim for i in axes)):
+        raise ValueError("axes don't match array")  # numpy's words
     order = tuple(range(ndim))[::-1] if axes is None else tuple(int(i) % ndim for i in axes)
     return call("permute", a, order) if ndim >= 2 else a
 
@@ -253,6 +255,23 @@ def _diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
 def _sinc(x):
     scaled = call("mul", value(x), np.pi)
     return call("div", call("sin", scaled), scaled)
+
+
+@rule(np.round, np.around)
+def _round(a, decimals=0, out=None):
+    if out is not None:
+        _refuse("numpy.round(out=)")
+    if decimals == 0:
+        return call("rint", value(a))
+    scale = 10.0 ** decimals  # slope 0 between the steps, like rint
+    return call("div", call("rint", call("mul", value(a), scale)), scale)
+
+
+@rule(np.fix)
+def _fix(x, out=None):
+    if out is not None:
+        _refuse("numpy.fix(out=)")
+    return call("trunc", value(x))
 
 
 @rule(np.real, np.real_if_close)

@@ -111,3 +111,16 @@ def test_a_hessian_inside_a_gradient_and_derivatives_three_deep():
     third = dk.derivative(lambda t: dk.derivative(
         lambda s: dk.derivative(lambda r: r ** 5, s, order=2), t), 2.0)
     assert third == pytest.approx(float(sp.diff(x_ ** 5, x_, 3).subs(x_, 2)), rel=1e-14)
+
+
+def test_a_bad_axis_is_numpys_error_not_a_silent_other_axis():
+    for f in (lambda v: np.sum(v, axis=5), lambda v: np.sum(np.cumsum(v, axis=3)),
+              lambda v: np.max(v, axis=-2), lambda v: np.sum(np.transpose(v.reshape(3, 1), (0, 2)))):
+        with pytest.raises(dk.EvaluationError, match="AxisError|axes don't match"):
+            dk.gradient(f, np.ones(3))
+
+
+def test_round_and_fix_have_slope_zero():
+    x = np.array([0.52, -1.37, 2.01])
+    np.testing.assert_array_equal(dk.gradient(lambda v: np.sum(np.round(v * 3.3, 1) + v), x), [1.0] * 3)
+    np.testing.assert_array_equal(dk.gradient(lambda v: np.sum(np.fix(v) * v), x), np.fix(x))
