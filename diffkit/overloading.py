@@ -55,7 +55,17 @@ def stacked(out: Any) -> Any:
     if isinstance(out, list | tuple):
         if not out:
             raise DiffkitError("f returned an empty list: there is nothing to differentiate")
-        return call("stack", *[stacked(v) for v in out])
+        entries = [stacked(v) for v in out]
+        shapes = {np.shape(primal_value(v)) for v in entries}
+        plain = [primal_value(v) for v in entries]
+        if len(shapes) > 1 or not all(isinstance(v, int | float | complex | np.number | np.ndarray
+                                                 | sp.Basic | mpmath.mpf | mpmath.mpc)
+                                      for v in plain):
+            kinds = ", ".join(type(v).__name__ if not np.shape(v) else f"shape {np.shape(v)}"
+                              for v in plain)
+            raise DiffkitError(f"f returned a {type(out).__name__} of {kinds}: not one array of "
+                               "numbers; for (loss, aux) give has_aux=True")
+        return call("stack", *entries)
     if isinstance(out, np.ndarray) and out.dtype == object and out.size:
         entries = [stacked(v) for v in out.ravel()]
         if not any(isinstance(v, Differentiable) for v in entries):

@@ -124,3 +124,9 @@ def test_round_and_fix_have_slope_zero():
     x = np.array([0.52, -1.37, 2.01])
     np.testing.assert_array_equal(dk.gradient(lambda v: np.sum(np.round(v * 3.3, 1) + v), x), [1.0] * 3)
     np.testing.assert_array_equal(dk.gradient(lambda v: np.sum(np.fix(v) * v), x), np.fix(x))
+
+
+def test_a_pair_without_has_aux_is_a_clear_refusal_not_a_numpy_error():
+    for aux in ({"a": 1}, "text", np.ones(3)):
+        with pytest.raises(dk.DiffkitError, match="has_aux=True"):
+            dk.gradient(lambda v, aux=aux: (np.sum(v ** 2), aux), np.array([0.5, -1.0, 2.0]))
