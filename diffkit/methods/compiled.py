@@ -53,6 +53,7 @@ def run(problem: Problem) -> MethodResult:
     counter.add("program lines", program.ops)
     return MethodResult.measured(
         ID, table, counter, 1,
-        notes=[(f"{program.ops} lines of numpy; compiled in {seconds(took)}, "
+        notes=[(f"{program.ops} {'line' if program.ops == 1 else 'lines'} of numpy; "
+                f"compiled in {seconds(took)}, "
                f"ran in {seconds(ran)}")],
         extra={"compile_seconds": took, "run_seconds": ran})
