@@ -69,6 +69,16 @@ def _keep(m: Any, v: Any, z: Any) -> Any:
     return m.reshape(v, (*shape_of(v), 1)) if _ndim(z) > 1 else v
 
 
+def kept_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
+    """``shape`` after a reduction over ``axis`` (all axes for None) with the reduced
+    axes kept, of length 1: what ``keepdims=True`` gives, and what an adjoint is
+    reshaped to before it is spread back."""
+    if axis is None:
+        return (1,) * len(shape)
+    axes = {a % len(shape) for a in (axis if isinstance(axis, tuple) else (axis,))}
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
 def _spread(m: Any, g: Any, x: Any, axis: Any) -> Any:
     """The adjoint of a sum over ``axis``: ``g`` copied back along the summed axes."""
     shape = shape_of(x)
@@ -76,12 +86,7 @@ def _spread(m: Any, g: Any, x: Any, axis: Any) -> Any:
         return np.full(shape, g)
     if axis is None and not shape_of(g):
         return m.mul(g, np.ones(shape))
-    if axis is None:
-        kept = (1,) * len(shape)
-    else:
-        axes = {a % len(shape) for a in (axis if isinstance(axis, tuple) else (axis,))}
-        kept = tuple(1 if i in axes else n for i, n in enumerate(shape))
-    return m.mul(m.reshape(g, kept), np.ones(shape))
+    return m.mul(m.reshape(g, kept_shape(shape, axis)), np.ones(shape))
 
 
 def _count(x: Any, axis: Any) -> float:

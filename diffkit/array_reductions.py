@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .array_primitives import _M, _T, _V, _Each, _param, _same, _spread
+from .array_primitives import _M, _T, _V, _Each, _param, _same, _spread, kept_shape
 from .errors import NoDerivativeError, UnsupportedError
 from .primitives import PRIMITIVES, define, shape_of  # noqa: F401  (PRIMITIVES: docstring)
 
@@ -34,18 +34,10 @@ def _plain(v: Any) -> Any:
     return v
 
 
-def _restore(y: Any, x: Any, axis: Any) -> Any:
-    """A reduction's result with the reduced axes put back (length 1)."""
-    shape = shape_of(x)
-    if axis is None:
-        return np.reshape(y, (1,) * len(shape))
-    axes = {a % len(shape) for a in (axis if isinstance(axis, tuple) else (axis,))}
-    return np.reshape(y, tuple(1 if i in axes else n for i, n in enumerate(shape)))
-
-
 def _tie_weights(x: Any, y: Any, axis: Any) -> np.ndarray:
     """1/k on each of the k entries equal to the max (min) they were reduced to, else 0."""
-    x, y = np.asarray(_plain(x)), _restore(np.asarray(_plain(y)), _plain(x), axis)
+    x = np.asarray(_plain(x))
+    y = np.reshape(np.asarray(_plain(y)), kept_shape(x.shape, axis))
     hits = (x == y).astype(float)
     return hits / np.sum(hits, axis=axis, keepdims=True)
 
@@ -72,15 +64,8 @@ def _others(m: Any, x: Any, y: Any, axis: Any) -> Any:
     if np.any(np.asarray(_plain(x)) == 0):
         raise NoDerivativeError("prod's slopes y/xᵢ are not computed where an entry is 0: "
                                 "diffkit refuses rather than dividing by it")
-    return m.div(m.mul(_restore_value(m, y, x, axis), np.ones(shape_of(x))), x)
-
-
-def _restore_value(m: Any, y: Any, x: Any, axis: Any) -> Any:
-    shape = shape_of(x)
-    if axis is None:
-        return m.reshape(y, (1,) * len(shape)) if shape else y
-    axes = {a % len(shape) for a in (axis if isinstance(axis, tuple) else (axis,))}
-    return m.reshape(y, tuple(1 if i in axes else n for i, n in enumerate(shape)))
+    kept = m.reshape(y, kept_shape(shape_of(x), axis)) if shape_of(x) else y
+    return m.div(m.mul(kept, np.ones(shape_of(x))), x)
 
 
 define(

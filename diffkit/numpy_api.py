@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from . import backends  # noqa: F401  (the whole table)
+from .array_primitives import kept_shape
 from .array_reductions import einsum_spec
 from .errors import DiffkitError, UnsupportedError
 from .overloading import (
@@ -90,8 +91,7 @@ def _keep(y: Any, x: Any, axis: Any, keepdims: bool) -> Any:
     if not keepdims:
         return y
     shape = np.shape(primal_value(x))
-    axes = _axes(axis, len(shape)) or tuple(range(len(shape)))
-    return call("reshape", y, tuple(1 if i in axes else n for i, n in enumerate(shape)))
+    return call("reshape", y, kept_shape(shape, _axes(axis, len(shape))))
 
 
 def _axis_arg(axis: Any, ndim: int) -> Any:
