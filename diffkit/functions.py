@@ -25,7 +25,7 @@ import sympy as sp  # noqa: F401  (used in the docstring example)
 
 from .errors import DiffkitError
 from .overloading import call, primal_value
-from .primitives import PRIMITIVES, version
+from .primitives import PRIMITIVES, generated
 
 
 def _elementwise(name: str, primitive: str, doc: str):
@@ -43,19 +43,12 @@ def _array(x: Any) -> Any:
     return np.asarray(x, dtype=float) if isinstance(x, list | tuple) else x
 
 
-_GENERATED: dict[int, dict[str, Any]] = {}
-
-
+@generated
 def elementwise_functions() -> dict[str, Any]:
     """``diffkit.<alias>`` for every elementwise entry of the table with an ``alias``
     (``sin``, ``arcsin``, ``erf``, ``relu``, ``maximum``, …), generated from the table."""
-    found = _GENERATED.get(version())
-    if found is None:
-        found = {entry.alias: _elementwise(entry.alias, entry.name, entry.doc)
-                 for entry in PRIMITIVES.values() if entry.alias and entry.elementwise}
-        _GENERATED.clear()
-        _GENERATED[version()] = found
-    return found
+    return {entry.alias: _elementwise(entry.alias, entry.name, entry.doc)
+            for entry in PRIMITIVES.values() if entry.alias and entry.elementwise}
 
 
 def __getattr__(name: str) -> Any:

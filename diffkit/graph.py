@@ -31,19 +31,13 @@ import sympy as sp
 
 from . import backends  # noqa: F401  (the whole table)
 from .errors import UnsupportedError
-from .primitives import PRIMITIVES, Primitive, version
-
-_HEADS: dict[int, dict[Any, Primitive]] = {}
+from .primitives import PRIMITIVES, Primitive, generated
 
 
+@generated
 def _heads() -> dict[Any, Primitive]:
     """SymPy head → the table's entry (generated from the entries' ``sympy`` heads)."""
-    found = _HEADS.get(version())
-    if found is None:
-        found = {head: entry for entry in PRIMITIVES.values() for head in entry.sympy}
-        _HEADS.clear()
-        _HEADS[version()] = found
-    return found
+    return {head: entry for entry in PRIMITIVES.values() for head in entry.sympy}
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ import sympy as sp
 
 from .backends import MPMATH, NUMPY, SYMPY
 from .errors import DiffkitError, UnsupportedError
-from .primitives import PRIMITIVES, version
+from .primitives import PRIMITIVES, generated
 
 _LEVELS = itertools.count(1)
 
@@ -89,19 +89,12 @@ def backend_for(args: Any) -> Any:
     return NUMPY
 
 
-_NUMPY_NAMES: dict[int, dict[str, str]] = {}
-
-
+@generated
 def numpy_names() -> dict[str, str]:
     """numpy's ufunc, function and method names → the table's primitives (generated from
     the entries' ``numpy`` names), so that ``np.sin(x)``, ``X @ w`` and ``x.arcsin()``
     work on differentiating values."""
-    found = _NUMPY_NAMES.get(version())
-    if found is None:
-        found = {alias: entry.name for entry in PRIMITIVES.values() for alias in entry.numpy}
-        _NUMPY_NAMES.clear()
-        _NUMPY_NAMES[version()] = found
-    return found
+    return {alias: entry.name for entry in PRIMITIVES.values() for alias in entry.numpy}
 
 
 def power(base: Any, exponent: Any) -> Any:

@@ -42,9 +42,10 @@ functions, every method and the table test.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import sympy as sp
 from mpmath.libmp import prec_to_dps
@@ -100,12 +101,29 @@ class Primitive:
 
 
 PRIMITIVES: dict[str, Primitive] = {}
+T = TypeVar("T")
 _version = [0]
 
 
 def version() -> int:
     """Bumped by every ``define``: what is generated from the table is cached per version."""
     return _version[0]
+
+
+def generated(build: Callable[[], T]) -> Callable[[], T]:
+    """``build`` (something made from the table: the parser's names, numpy's dispatch,
+    …) run once per table version: a ``define`` makes the next call build it again."""
+    kept: dict[int, T] = {}
+
+    @functools.wraps(build)
+    def current() -> T:
+        found = kept.get(_version[0])
+        if found is None:
+            kept.clear()
+            found = kept[_version[0]] = build()
+        return found
+
+    return current
 
 
 def define(name: str, *, partials: Any = None, value: Callable[..., Any] | None = None,

@@ -18,7 +18,7 @@ import numpy as np
 import sympy as sp
 
 from . import backends  # noqa: F401  (the whole table)
-from .primitives import PRIMITIVES, version
+from .primitives import PRIMITIVES, generated
 
 
 @dataclass(frozen=True)
@@ -56,15 +56,10 @@ def _shadow(fn: Callable[..., Any], chain: bool) -> Callable[..., float]:
     return shadow
 
 
-_CACHE: dict[int, dict[str, Function]] = {}
-
-
+@generated
 def functions() -> dict[str, Function]:
     """The functions text may call, name → ``Function``, generated from the table's
     ``text`` names (``ln`` is ``log``; ``max`` takes any number of arguments)."""
-    cached = _CACHE.get(version())
-    if cached is not None:
-        return cached
     found: dict[str, Function] = {}
     for entry in PRIMITIVES.values():
         if not entry.text:
@@ -74,8 +69,6 @@ def functions() -> dict[str, Function]:
         spec = Function(entry.sympy[0], shadow, low, high, guarded=entry.domain is not None)
         for name in entry.text:
             found[name] = spec
-    _CACHE.clear()
-    _CACHE[version()] = found
     return found
 
 
