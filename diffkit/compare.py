@@ -273,17 +273,17 @@ def compare(
         value_error=value_error,
         not_differentiable=[str(k) for k in kinks],
     )
-    try:
-        if "symbolic" not in chosen and problem.graph.op_count > FORMULA_MAX_OPS:
-            raise DiffkitError("")  # too large to print: not built unless the symbolic row asks
-        derivatives = problem.symbolic().derivatives
-        if not vector:
-            comparison.derivatives = dict(zip(problem.variables, derivatives, strict=True))
-        comparison.derivative_ops = problem.symbolic().size["tree"]
-    except DiffkitError as err:
-        comparison.reference_error = err.message or None
-    except Exception as err:  # noqa: BLE001  (a bug in diffkit: said, not raised, as in a row)
-        comparison.reference_error = internal_error(err)
+    # the formulas, too large to print past FORMULA_MAX_OPS, are built only if shown or asked
+    if "symbolic" in chosen or problem.graph.op_count <= FORMULA_MAX_OPS:
+        try:
+            derivatives = problem.symbolic().derivatives
+            if not vector:
+                comparison.derivatives = dict(zip(problem.variables, derivatives, strict=True))
+            comparison.derivative_ops = problem.symbolic().size["tree"]
+        except DiffkitError as err:
+            comparison.reference_error = err.message
+        except Exception as err:  # noqa: BLE001  (a bug in diffkit: said, not raised, as in a row)
+            comparison.reference_error = internal_error(err)
     if value_error:
         comparison.reference_error = f"f cannot be evaluated at this point in float64 ({value_error})"
         return comparison

@@ -185,6 +185,8 @@ class DiffkitHead(sp.Function):
 
     @classmethod
     def eval(cls, *args: Any) -> Any:
+        """SymPy's hook for automatic evaluation (its name is SymPy's): ``args`` are SymPy
+        objects already built, never text; numbers become the entry's SymPy value."""
         if all(getattr(a, "is_Number", False) for a in args):
             return cls.elementary_of(*args)
         return None
