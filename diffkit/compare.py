@@ -39,13 +39,13 @@ FORMULA_MAX_OPS = 2000
 from .reference import reference as compute_reference
 
 
-def _sympy_label(expression: Any, problem: Problem) -> str:
-    """A SymPy expression as the comparison's label: printed if it is small (SymPy's
-    printer takes seconds on thousands of terms), else described."""
-    if problem.graph.tree_op_count <= FORMULA_MAX_OPS:
+def sympy_label(expression: Any, graph: Any) -> str:
+    """A SymPy expression as a label: printed if it is small (SymPy's printer takes
+    seconds on thousands of terms), else described by its size."""
+    if graph.tree_op_count <= FORMULA_MAX_OPS:
         return str(expression)
-    return (f"a SymPy expression of {problem.graph.tree_op_count:,} operations in "
-            f"{len(problem.variables):,} variables")
+    return (f"a SymPy expression of {graph.tree_op_count:,} operations in "
+            f"{len(graph.variables):,} variables")
 
 
 def internal_error(err: BaseException) -> str:
@@ -235,7 +235,7 @@ def compare(
                                   order=order)
         exprs, point = problem.expressions, problem.point
         vector = len(exprs) > 1
-        label = expression if isinstance(expression, str) else _sympy_label(expression, problem)
+        label = expression if isinstance(expression, str) else sympy_label(expression, problem.graph)
     if vector and (order != 1 or hessian):
         raise DiffkitError("second derivatives of a vector-valued expression are not supported yet")
     noise_note = None

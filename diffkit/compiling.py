@@ -10,9 +10,11 @@ import numpy as np  # noqa: F401  (the docstring example)
 import sympy as sp
 
 from .budget import bounded
+from .compare import sympy_label
 from .compiled import Compiled, compile_graph
 from .errors import UnsupportedError
 from .graph import Graph, build_graph
+from .methods.compiled import graph_of
 from .methods.python_function import FunctionProblem
 from .overloading import Symbolic, plain
 from .parse import parse_function
@@ -38,9 +40,7 @@ def compile_derivative(f: Any, wrt: list[str] | str | None = None, mode: str = "
     else:
         parsed = parse_function(f)
         graph = build_graph(parsed.outputs)
-        label = f if isinstance(f, str) else (  # SymPy prints thousands of terms slowly
-            str(f) if graph.tree_op_count <= 2000 else
-            f"a SymPy expression of {graph.tree_op_count:,} operations")
+        label = f if isinstance(f, str) else sympy_label(f, graph)
     return compile_graph(graph, mode=mode, wrt=wrt, label=" ".join(str(label).split()))
 
 
@@ -48,11 +48,7 @@ def _traced(f: Callable[..., Any], at: Any) -> tuple[Graph, str]:
     """The graph of the formula a Python function traces to."""
     if at is not None:
         problem = FunctionProblem.of(f, at)
-        if problem.expression is None:
-            raise UnsupportedError(f"f does not trace to one formula ({problem.trace_error}); "
-                                   "use reverse mode (diffkit.gradient), which follows f's "
-                                   "branches at each point")
-        return build_graph(problem.expressions), problem.name
+        return graph_of(problem), problem.name
     code = getattr(f, "__code__", None)
     if code is None:
         raise UnsupportedError("give at= (an example point) to compile this function")
