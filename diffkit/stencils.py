@@ -86,6 +86,11 @@ class Stencil:
         return sum(w * Fraction(o) ** k for o, w in zip(self.offsets, self.weights, strict=True)) / factorial(k)
 
     @property
+    def points(self) -> list[int]:
+        """The offsets f is evaluated at: those with a nonzero weight."""
+        return [o for o, w in zip(self.offsets, self.weights, strict=True) if w]
+
+    @property
     def roundoff_factor(self) -> Fraction:
         """Σ|wᵢ|: how much the rounding errors of the f values are amplified."""
         return sum(abs(w) for w in self.weights)

@@ -5,11 +5,14 @@ For each scheme and each step h, the derivative estimate's absolute error agains
 every point every scheme needs at every step.  Beside the measured errors, each
 scheme gets its error model
 
-    E(h) ≈ A·hᵖ + B/hᵈ,   A = |c·f^(d+p)(x)|,   B = ε·|f(x)|·Σ|wᵢ|
+    E(h) ≈ A·hᵖ + B/hᵈ,   A = |c·f^(d+p)(x)|,   B = e·Σ|wᵢ|
 
 (c the stencil's truncation constant, p its accuracy, d the derivative order, wᵢ its
-weights), and the step that minimises it, h* = (d·B / (p·A))^(1/(p+d)).  The complex
-step has no subtraction for f': its model is A·h² above a floor of ε·|f'|.
+weights, e ≈ ε·Σ|v̄ᵢ·vᵢ| the rounding of one value of f — intermediates' roundings as
+they reach f, so sin(10000·x) pays for rounding 10000·x), and the step that
+minimises it, h* = (d·B / (p·A))^(1/(p+d)) — ``numerics.error_model``, the same model
+``--step auto`` minimises.  The complex step has no subtraction for f': its model is
+A·h² above a floor of ε·|f'|.
 
 >>> s = sweep("sin(x)", at=1)
 >>> s.best["fd-central"]["error"] < 1e-10
@@ -19,7 +22,6 @@ True
 from __future__ import annotations
 
 import html
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,8 +37,16 @@ from .errors import DiffkitError
 from .evaluate import evaluate, find_kinks
 from .limits import DEFAULT_LIMITS, Limits
 from .methods.base import Problem
-from .methods.finite_difference import EPS, default_step
 from .methods.python_function import FunctionProblem
+from .numerics import (
+    combine,
+    complex_default_step,
+    complex_step,
+    complex_step_model,
+    default_step,
+    error_model,
+    optimal_step,
+)
 from .plotting import plot_sweep
 from .point import PointLike, choose_variable
 from .primitives import PRIMITIVES
@@ -226,8 +236,7 @@ def sweep(
 
     f = problem.along(wrt)
 
-    complex_default = 1e-20 * max(abs(x), 1e-100) if order == 1 else EPS**0.25 * max(1.0, abs(x))
-    defaults = {k: default_step(st, x) if st else complex_default
+    defaults = {k: default_step(st, x) if st else complex_default_step(order, x)
                 for k, st in available.items() if k in chosen}
     errors: dict[str, np.ndarray] = {}
     default_error: dict[str, float | None] = {}
@@ -260,7 +269,7 @@ def sweep(
         robust[scheme] = {"step": float(hs[j]), "error": float(10 ** smooth[j])}
     model = _models(problem, wrt, order, value, float(exact), available,
                     [k for k in chosen if k not in refused], limits)
-    optimal = {k: _optimal(model.get(k)) for k in chosen}
+    optimal = {k: optimal_step(model.get(k)) for k in chosen}
     return Sweep(
         expression=(problem.name if isinstance(problem, FunctionProblem)
                     else expression if isinstance(expression, str) else str(expression)),
@@ -288,20 +297,14 @@ def _smoothed(errors: np.ndarray, window: int = 7) -> np.ndarray:
 def _estimate(f, x: float, hs: np.ndarray, rule: Stencil | None, order: int,
               value: float) -> np.ndarray:
     """Every step's estimate of the derivative, from one vectorized evaluation."""
-    if rule is None:  # the complex step
-        h = hs
-        z = f(x + 1j * h)
-        if order == 1:
-            return np.imag(z) / h
-        return 2 * (value - np.real(z)) / h**2
+    if rule is None:
+        return complex_step(f(x + 1j * hs), hs, value, order)
     h = (x + hs) - x  # the steps the computer really takes
-    offsets = [o for o, w in zip(rule.offsets, rule.weights, strict=True) if w]
-    weights = [float(w) for w in rule.weights if w]
-    points = np.concatenate([x + o * h for o in offsets])
-    values = f(points).reshape(len(offsets), len(h))
+    offsets = rule.points
+    values = f(np.concatenate([x + o * h for o in offsets])).reshape(len(offsets), len(h))
     with np.errstate(all="ignore"):
-        total = sum(w * v for w, v in zip(weights, values, strict=True))
-        return np.where(h > 0, total / h**rule.derivative, np.nan)
+        estimate = combine(NUMPY, rule, dict(zip(offsets, values, strict=True)), h)
+        return np.where(h > 0, estimate, np.nan)
 
 
 def _problem(expression: Any, at: Any, limits: Limits) -> Problem:
@@ -311,7 +314,8 @@ def _problem(expression: Any, at: Any, limits: Limits) -> Problem:
 
 
 def _models(problem, wrt, order, value, exact, available, chosen, limits):
-    """(A, p, B, d) per scheme, from the exact higher derivatives (None if unavailable)."""
+    """(A, p, B, d) per scheme (``numerics.error_model``), from the exact higher
+    derivatives (None where they are unavailable)."""
     model: dict[str, tuple[float, int, float, int] | None] = {}
     cache: dict[int, float | None] = {}
 
@@ -324,34 +328,14 @@ def _models(problem, wrt, order, value, exact, available, chosen, limits):
                 cache[k] = None
         return cache[k]
 
+    value_error = problem.rounding_error
     for scheme in chosen:
         rule = available[scheme]
-        if rule is None:
-            high = derivative(order + 2)
-            if high is None:
-                model[scheme] = None
-            elif order == 1:  # Im f(x+ih)/h = f' − h²f'''/6 + …, no cancellation
-                model[scheme] = (abs(high) / 6, 2, EPS * abs(exact), 0)
-            else:  # 2(f − Re f(x+ih))/h² = f'' − h²f''''/12 + …, cancellation in f − Re f
-                model[scheme] = (abs(high) / 12, 2, 2 * EPS * abs(value), 2)
-            continue
-        k = rule.derivative + rule.accuracy
-        high = derivative(k)
+        high = derivative(order + 2 if rule is None else rule.derivative + rule.accuracy)
         if high is None:
             model[scheme] = None
-            continue
-        a = abs(float(rule.truncation_constant) * high)
-        b = EPS * abs(value) * float(rule.roundoff_factor)
-        model[scheme] = (a, rule.accuracy, b, rule.derivative)
+        elif rule is None:
+            model[scheme] = complex_step_model(order, high, exact, value_error)
+        else:
+            model[scheme] = error_model(rule, high, value_error)
     return model
-
-
-def _optimal(model: tuple[float, int, float, int] | None) -> float | None:
-    if model is None:
-        return None
-    a, p, b, d = model
-    if a == 0 or b == 0:
-        return None
-    if d == 0:  # a floor, not a 1/h term: the largest step still at the floor
-        return math.sqrt(b / a) if p == 2 else (b / a) ** (1 / p)
-    return (d * b / (p * a)) ** (1 / (p + d))

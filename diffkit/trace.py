@@ -5,7 +5,9 @@ v₁₋ₙ … v₀, then v₁, v₂, … in evaluation order — with each oper
 forward (tangent) trace gives v̇ᵢ = Σⱼ ∂vᵢ/∂vⱼ · v̇ⱼ for a seed direction; the reverse
 (adjoint) trace runs backwards, v̄ⱼ += v̄ᵢ · ∂vᵢ/∂vⱼ, from v̄ = 1 at the output.  The
 local partials ∂vᵢ/∂vⱼ are the primitive table's, evaluated at the point, so every
-rule line shows the numbers that are multiplied.
+rule line shows the numbers that are multiplied.  The derivative column itself comes
+from the graph's own loops (``evaluate`` on dual numbers, ``adjoints``): a trace prints
+what forward and reverse mode compute; it does not compute it a second way.
 
 >>> t = trace("log(x1) + x1*x2 - sin(x2)", at={"x1": 2, "x2": 5}, mode="reverse")
 >>> [round(v, 4) for v in t.gradient.values()]
@@ -21,13 +23,16 @@ import numpy as np
 import sympy as sp
 
 from . import formatting as fmt
+from .adjoints import adjoints
 from .arguments import Arguments, is_function
 from .backends import NUMPY
 from .budget import bounded
+from .dual import Dual, arithmetic, tangent_at
 from .errors import DiffkitError
 from .evaluate import evaluate
 from .graph import Graph, build_graph, format_operation
 from .limits import DEFAULT_LIMITS, Limits
+from .overloading import new_level
 from .parse import parse_function
 from .plotting import plot_trace
 from .point import PointLike, choose_variable, point_from
@@ -158,10 +163,6 @@ def _partial_text(p: Any) -> str:
     return f"{float(p):.6g}·"
 
 
-def _partial_value(p: Any) -> float:
-    return 1.0 if p is ONE else -1.0 if p is MINUS_ONE else 0.0 if p is ZERO else float(p)
-
-
 @bounded
 def trace(expression: str | sp.Expr, at: PointLike, mode: str = "forward",
           wrt: str | None = None, *, limits: Limits = DEFAULT_LIMITS) -> Trace:
@@ -199,40 +200,42 @@ def trace(expression: str | sp.Expr, at: PointLike, mode: str = "forward",
     rows: list[TraceRow] = []
     gradient: dict[str, float] = {}
     if mode == "forward":
-        tangent: dict[int, float] = {}
+        # the numbers: the graph's primal loop on dual numbers (forward mode itself)
+        level = new_level()
+        seeded = {graph.nodes[i].name: Dual(values[i], 1.0 if graph.nodes[i].name == wrt
+                                            else 0.0, level) for i in inputs}
+        with arithmetic(NUMPY):
+            duals = evaluate(graph, seeded, NUMPY, check=False)
+        tangent = [float(tangent_at(d, level)) for d in duals]
         for i in inputs:
-            tangent[i] = 1.0 if graph.nodes[i].name == wrt else 0.0
             rows.append(TraceRow(names[i], "", float(values[i]), tangent[i],
                                  "1" if tangent[i] else "0"))
         dot = "̇"
-        for i in ops:
-            terms = partials(i)
-            total = sum(_partial_value(p) * tangent.get(j, 0.0) for j, p in terms)
-            tangent[i] = total
+        for i in ops:  # the words: each rule with the table's partials at the point
             rule = " + ".join(f"{_partial_text(p)}{names[j][0]}{dot}{names[j][1:]}"
-                              for j, p in terms) or "0"
+                              for j, p in partials(i)) or "0"
             rows.append(TraceRow(names[i], _operation(graph, names, i), float(values[i]),
-                                 float(total), rule.replace("+ −", "− ")))
-        gradient[wrt] = float(tangent.get(out, 0.0))
+                                 tangent[i], rule.replace("+ −", "− ")))
+        gradient[wrt] = tangent[out]
     else:
-        adjoint: dict[int, float] = {out: 1.0}
+        # the numbers: the graph's one adjoint loop
+        adjoint = adjoints(graph, values, NUMPY, out)
         contributions: dict[int, list[str]] = {out: ["1"]}
         bar = "̄"
-        for i in reversed(ops):
-            if i not in adjoint:
+        for i in reversed(ops):  # the words: who contributes to whom, with which partial
+            if adjoint[i] is None:
                 continue
             for j, p in partials(i):
-                adjoint[j] = adjoint.get(j, 0.0) + adjoint[i] * _partial_value(p)
                 term = f"{names[i][0]}{bar}{names[i][1:]}"
                 contributions.setdefault(j, []).append(
                     term if p is ONE else f"−{term}" if p is MINUS_ONE else f"{term}·{float(p):.6g}")
         for i in [*reversed(ops), *reversed(inputs)]:
-            if i in adjoint:
+            if adjoint[i] is not None and i in contributions:
                 rule = " + ".join(contributions[i]).replace("+ −", "− ")
                 rows.append(TraceRow(names[i], _operation(graph, names, i) if i in ops else "",
                                      float(values[i]), float(adjoint[i]), rule))
         for i in inputs:
-            gradient[graph.nodes[i].name] = float(adjoint.get(i, 0.0))
+            gradient[graph.nodes[i].name] = 0.0 if adjoint[i] is None else float(adjoint[i])
         for name in variables:
             gradient.setdefault(name, 0.0)
     return Trace(

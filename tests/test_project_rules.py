@@ -36,21 +36,59 @@ def test_ruff_check_is_clean():
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def _dummy_cli_wheel(folder: pathlib.Path) -> pathlib.Path:
+    """A real wheel of a distribution ``dummy-cli`` that ships a top-level ``cli``
+    package whose every module stops the interpreter with a message."""
+    import zipfile
+
+    wheel = folder / "dummy_cli-1.0-py3-none-any.whl"
+    files = {
+        "cli/__init__.py": "raise SystemExit('the dummy cli ran')\n",
+        "cli/main.py": "raise SystemExit('the dummy cli.main ran')\n",
+        "dummy_cli-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: dummy-cli\nVersion: 1.0\n",
+        "dummy_cli-1.0.dist-info/WHEEL": ("Wheel-Version: 1.0\nGenerator: hand\n"
+                                          "Root-Is-Purelib: true\nTag: py3-none-any\n"),
+    }
+    files["dummy_cli-1.0.dist-info/RECORD"] = "".join(f"{n},,\n" for n in files) + \
+        "dummy_cli-1.0.dist-info/RECORD,,\n"
+    with zipfile.ZipFile(wheel, "w") as z:
+        for name, text in files.items():
+            z.writestr(name, text)
+    return wheel
+
+
 def test_another_distributions_top_level_cli_package_cannot_shadow_diffkits(tmp_path):
-    """A dummy distribution that ships a top-level ``cli`` package (installed where
-    Python finds it first) must not change what ``diffkit`` or ``python -m diffkit``
-    run: the command line lives inside the package, as ``diffkit.cli``."""
-    dummy = tmp_path / "site"
-    (dummy / "cli").mkdir(parents=True)
-    (dummy / "cli" / "__init__.py").write_text("raise SystemExit('the dummy cli ran')\n")
-    (dummy / "cli" / "main.py").write_text("raise SystemExit('the dummy cli.main ran')\n")
-    env = {**__import__("os").environ, "PYTHONPATH": str(dummy)}
-    script = shutil.which("diffkit", path=str(pathlib.Path(sys.executable).parent))
-    commands = [[sys.executable, "-m", "diffkit", "compare", "x**2", "--at", "3"]]
-    if script:
-        commands.append([script, "compare", "x**2", "--at", "3"])
-    for command in commands:
-        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    """A distribution that ships a top-level ``cli`` package, pip-installed into a
+    fresh virtual environment that also sees this diffkit, must not change what the
+    ``diffkit`` console script or ``python -m diffkit`` run: the command line lives
+    inside the package, as ``diffkit.cli``."""
+    import sysconfig
+    import venv
+
+    home = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=False).create(home)
+    python = home / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    # this environment's packages (diffkit, numpy, sympy, click) after the venv's own
+    outer = sysconfig.get_path("purelib")
+    pathlib.Path(site, "outer.pth").write_text(f"import site; site.addsitedir({outer!r})\n")
+    installed = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
+         "--no-index", "--quiet", str(_dummy_cli_wheel(tmp_path))],
+        capture_output=True, text=True, check=False)
+    assert installed.returncode == 0, installed.stderr
+    assert pathlib.Path(site, "cli", "main.py").exists()
+    # what the console script does: load diffkit's entry point and call it
+    script = ("import sys; from importlib.metadata import entry_points; "
+              "sys.argv = ['diffkit', 'compare', 'x**2', '--at', '3']; "
+              "sys.exit(entry_points(group='console_scripts')['diffkit'].load()())")
+    shadowed = subprocess.run([str(python), "-c", "import cli"], capture_output=True, text=True,
+                              check=False)
+    assert "the dummy cli ran" in shadowed.stderr  # the dummy really is first on the path
+    for command in ([str(python), "-c", script],
+                    [str(python), "-m", "diffkit", "compare", "x**2", "--at", "3"]):
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
         assert done.returncode == 0, (command, done.stderr)
         assert "dummy" not in done.stdout + done.stderr
         assert "exact f' = 2*x = 6" in done.stdout
@@ -133,3 +171,29 @@ def test_no_module_of_the_package_is_over_400_lines():
     long = {str(p.relative_to(ROOT)): n for p in (ROOT / "diffkit").rglob("*.py")
             if (n := len(p.read_text().splitlines())) > 400}
     assert long == {}
+
+
+def _calls(name: str) -> set[str]:
+    """The package's files that call ``name(`` (its definition left out)."""
+    pattern = re.compile(rf"(?<!def )(?<![\w.]){name}\(|\.{name}\(")
+    return {str(p.relative_to(ROOT)) for p in (ROOT / "diffkit").rglob("*.py")
+            if any(pattern.search(line) for line in p.read_text().splitlines()
+                   if not line.lstrip().startswith((">>>", "#")))}
+
+
+def test_one_home_for_each_piece_of_maths():
+    """One adjoint loop (the tape's backward and the traces read it), one tangent rule
+    application, one stencil application, one Richardson table, one error model."""
+    assert _calls("adjoint_term") == {"diffkit/adjoints.py"}
+    assert _calls("tangent_term") == {"diffkit/dual.py"}
+    assert _calls("RichardsonTable") == {"diffkit/methods/richardson.py"}
+    assert _calls("error_model") <= {"diffkit/methods/finite_difference.py", "diffkit/sweep.py"}
+    for attribute in ("truncation_constant", "roundoff_factor"):
+        users = {str(p.relative_to(ROOT)) for p in (ROOT / "diffkit").rglob("*.py")
+                 if f".{attribute}" in p.read_text()}
+        assert users <= {"diffkit/numerics.py", "diffkit/stencils.py"}, attribute
+    # the weights are applied in numerics.combine (and the reference's own
+    # tensor-product stencils at high precision), nowhere else
+    users = {str(p.relative_to(ROOT)) for p in (ROOT / "diffkit").rglob("*.py")
+             if ".weights" in p.read_text()}
+    assert users <= {"diffkit/numerics.py", "diffkit/stencils.py", "diffkit/reference.py"}

@@ -16,11 +16,12 @@ from diffkit.backends import NUMPY, SYMPY
 from diffkit.budget import time_budget
 from diffkit.counting import CountingBackend, OpCounter
 from diffkit.dual import Dual, kth_tangent, nested_seed
-from diffkit.errors import BudgetExceeded, EvaluationError
+from diffkit.errors import BudgetExceeded, DiffkitError, EvaluationError
 from diffkit.evaluate import along, evaluate
 from diffkit.formatting import strict
 from diffkit.graph import Graph, build_graph
 from diffkit.limits import DEFAULT_LIMITS, Limits
+from diffkit.numerics import EPS, rounding_error
 from diffkit.parse import parse_function
 from diffkit.point import PointLike, point_from
 
@@ -160,6 +161,27 @@ class Problem:
     def value(self) -> float:
         """f at the point (its first component for a vector f), in float64."""
         return self.output_values[0]
+
+    @cached_property
+    def rounding_error(self) -> float:
+        """The rounding error of f's float64 value at the point (its first component),
+        ε·Σ|v̄ᵢ·vᵢ| over the graph's operations (``numerics.rounding_error``): the
+        roundings of intermediates as they reach f.  At least ε·|f|."""
+        floor = EPS * abs(self.value)
+        try:
+            values = self.graph_values
+            adjoint = adjoints(self.graph, values, NUMPY, self.graph.outputs[0])
+        except (DiffkitError, TypeError, ValueError, ArithmeticError):
+            return floor
+        operations = [i for i, n in enumerate(self.graph.nodes) if n.op not in ("var", "const")]
+        with np.errstate(all="ignore"):
+            error = rounding_error(values, adjoint, operations)
+        return max(error, floor) if math.isfinite(error) else floor
+
+    @cached_property
+    def graph_values(self) -> list[Any]:
+        """Every node's float64 value at the point."""
+        return evaluate(self.graph, self.point, NUMPY)
 
     def higher_derivative(self, name: str, order: int) -> float | None:
         """∂ᵏf/∂nameᵏ at the point in float64, from forward mode on nested dual

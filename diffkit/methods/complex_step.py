@@ -11,10 +11,11 @@ from __future__ import annotations
 import numpy as np
 
 from diffkit.errors import EvaluationError, NotAnalyticError
+from diffkit.numerics import complex_default_step, complex_step
 from diffkit.primitives import PRIMITIVES
 
 from .base import OK, UNRELIABLE, MethodResult, Problem
-from .finite_difference import EPS, f_at, steps_text
+from .finite_difference import f_at, steps_text
 
 ID = "complex-step"
 
@@ -31,10 +32,7 @@ def run(problem: Problem) -> MethodResult:
                                "use another method for higher orders")
     m, counter = problem.counting()
     user = problem.step if isinstance(problem.step, float) else None
-    if problem.order == 1:
-        steps = {name: user or 1e-20 * max(abs(x), 1e-100) for name, x in problem.point.items()}
-    else:  # 2(f(x) − Re f(x+ih))/h²: a subtraction again, so a larger step
-        steps = {name: user or EPS**0.25 * max(1.0, abs(x)) for name, x in problem.point.items()}
+    steps = {name: user or complex_default_step(problem.order, x) for name, x in problem.point.items()}
     values = f_at(problem, m, [(name, complex(x, steps[name])) for name, x in problem.point.items()])
     tiny = np.finfo(float).tiny
     lost = [abs(v.imag) for v in np.ravel(values) if 0 < abs(np.imag(v)) < tiny]
@@ -44,12 +42,8 @@ def run(problem: Problem) -> MethodResult:
         raise EvaluationError(f"{subnormal} (try the default step)")
     rows = []
     for output, f_x in zip(values, problem.output_values, strict=True):
-        if problem.order == 1:
-            rows.append({name: float(np.imag(v)) / steps[name]
-                         for name, v in zip(problem.point, output, strict=True)})
-        else:
-            rows.append({name: 2 * (f_x - float(np.real(v))) / steps[name] ** 2
-                         for name, v in zip(problem.point, output, strict=True)})
+        rows.append({name: float(complex_step(v, steps[name], f_x, problem.order))
+                     for name, v in zip(problem.point, output, strict=True)})
     return MethodResult.measured(
         ID,
         rows,

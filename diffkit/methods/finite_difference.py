@@ -29,11 +29,17 @@ import numpy as np
 from diffkit.backends import MPMATH
 from diffkit.counting import CountingBackend, OpCounter
 from diffkit.errors import EvaluationError
+from diffkit.numerics import (
+    EPS,
+    combine,
+    default_step,
+    error_model,
+    optimal_step,
+    representable_step,
+)
 from diffkit.stencils import Stencil, stencil
 
 from .base import MethodResult, Problem
-
-EPS = float(np.finfo(float).eps)
 
 #: method id → its textbook stencil
 SCHEMES: dict[str, Stencil] = {
@@ -54,37 +60,23 @@ def rule_for(method: str, accuracy: int | None, derivative: int = 1) -> Stencil:
     if accuracy is None:
         accuracy = 2 if method == "fd-central" else 1
     return stencil(derivative, accuracy, _KINDS[method])
-def default_step(rule: Stencil, x: float) -> float:
-    """ε^(1/(p+d))·max(1, |x|): where truncation and round-off balance for unit scales."""
-    return EPS ** (1 / (rule.accuracy + rule.derivative)) * max(1.0, abs(x))
-
-
 def auto_step(problem: Problem, name: str, rule: Stencil) -> float:
-    """The step that minimises the rule's error model for this f at this point:
-    h* = (d·B / (p·A))^(1/(p+d)) with A = |c·f^(d+p)(x)| (the exact derivative, from
-    nested dual numbers on the graph) and B = δ·|f(x)|·Σ|wᵢ| (δ = the noise level,
-    at least ε).
-    Where f^(d+p) is 0 or unknown, the default step scaled to the noise level."""
+    """The step that minimises the rule's error model (``numerics.error_model``) for
+    this f at this point: f^(d+p) exact from nested dual numbers on the graph, the
+    error of one value of f the larger of its rounding (``Problem.rounding_error``)
+    and the noise level ``problem.noise`` times |f|.  Where f^(d+p) is 0 or unknown,
+    the default step scaled to the noise level."""
     x = problem.point[name]
     p, d = rule.accuracy, rule.derivative
     delta = max(EPS, problem.noise or 0.0)
     high = problem.higher_derivative(name, d + p)
-    if not high or not math.isfinite(high):
+    h = None
+    if high and math.isfinite(high):
+        value_error = max(problem.rounding_error, delta * abs(problem.value), 1e-300)
+        h = optimal_step(error_model(rule, high, value_error))
+    if h is None:  # no model here (f^(d+p) = 0, or its terms under- or overflow)
         return default_step(rule, x) * (delta / EPS) ** (1 / (p + d))
-    a = abs(float(rule.truncation_constant) * high)
-    b = delta * max(abs(problem.value), 1e-300) * float(rule.roundoff_factor)
-    if a == 0 or not math.isfinite(d * b / (p * a)):  # the model's terms under- or overflow
-        return default_step(rule, x) * (delta / EPS) ** (1 / (p + d))
-    h = (d * b / (p * a)) ** (1 / (p + d))
     return max(h, 16 * EPS * max(abs(x), 1e-300))
-
-
-def representable_step(x: float, h: float) -> float:
-    """The step the computer really takes from x: ``(x + h) − x``."""
-    taken = (x + h) - x
-    if taken == 0:
-        raise EvaluationError(f"the step {h:g} is too small to change x = {x:g} in float64")
-    return taken
 
 
 def f_at(problem: Problem, m: Any, moves: list[tuple[str, complex]]) -> np.ndarray:
@@ -106,24 +98,6 @@ def f_at(problem: Problem, m: Any, moves: list[tuple[str, complex]]) -> np.ndarr
 
 #: the most array elements one vectorized evaluation may hold across all nodes
 CHUNK_ELEMENTS = 20_000_000
-
-
-def combine(m: Any, rule: Stencil, values: dict[int, Any], h: float) -> Any:
-    """Σ wᵢ f(x + oᵢh) / hᵈ, written as a person would: integer weights over a common
-    denominator, so that (f(x+h) − f(x−h)) / 2h costs one sub and one div."""
-    denominator = math.lcm(*[w.denominator for w in rule.weights])
-    terms = sorted(
-        ((int(w * denominator), o) for o, w in zip(rule.offsets, rule.weights, strict=True) if w),
-        key=lambda t: -t[0],
-    )
-    acc = None
-    for n, o in terms:
-        v = values[o] if abs(n) == 1 else m.mul(float(abs(n)), values[o])
-        if acc is None:
-            acc = v if n > 0 else m.neg(v)
-        else:
-            acc = m.add(acc, v) if n > 0 else m.sub(acc, v)
-    return m.div(acc, denominator * h**rule.derivative)
 
 
 def run_scheme(problem: Problem, method: str) -> MethodResult:
@@ -150,8 +124,7 @@ def run_scheme(problem: Problem, method: str) -> MethodResult:
     for output in values:  # each output: a row of the Jacobian from the same points
         row = {}
         for name in problem.point:
-            at = {o: output[where[("", 0) if o == 0 else (name, o)]]
-                  for o, w in zip(rule.offsets, rule.weights, strict=True) if w}
+            at = {o: output[where[("", 0) if o == 0 else (name, o)]] for o in rule.points}
             row[name] = float(combine(m, rule, at, steps[name]))
         rows.append(row)
     how = " (chosen from f" + (f", noise {problem.noise:.1e}" if problem.noise else "") + ")"
@@ -173,9 +146,7 @@ def _stencil_points(problem: Problem, rule: Stencil, steps: dict[str, float]):
     moves: list[tuple[str, float]] = []
     where: dict[tuple[str, int], int] = {}
     for name, x in problem.point.items():
-        for o, w in zip(rule.offsets, rule.weights, strict=True):
-            if not w:
-                continue
+        for o in rule.points:
             key = ("", 0) if o == 0 else (name, o)
             if key not in where:
                 where[key] = len(moves)
@@ -211,7 +182,7 @@ def run_extended(problem: Problem) -> MethodResult:
     steps = {}
     rule = stencil(problem.order, 2)
     digits = EXTENDED_DIGITS + 20 * (problem.order - 1)
-    points = [o for o, w in zip(rule.offsets, rule.weights, strict=True) if w]
+    points = rule.points
     evaluations = 0
     with mpmath.workdps(digits):
         base = {k: mpmath.mpf(v) for k, v in problem.point.items()}
@@ -246,20 +217,22 @@ def run_extended(problem: Problem) -> MethodResult:
 
 
 def hessian_central(problem: Problem) -> MethodResult:
-    """Central second differences: (f(x+hᵢ) − 2f(x) + f(x−hᵢ))/hᵢ² on the diagonal and
-    (f(x+hᵢ+hⱼ) − f(x+hᵢ−hⱼ) − f(x−hᵢ+hⱼ) + f(x−hᵢ−hⱼ))/(4hᵢhⱼ) off it, with
-    h = ε^(1/4)·max(1, |x|); every point in one vectorized evaluation."""
+    """Central differences for every second partial, from the stencils: f″'s
+    (``stencil(2, 2)``, (f(x+hᵢ) − 2f(x) + f(x−hᵢ))/hᵢ²) on the diagonal, and f′'s
+    central stencil along xᵢ then along xⱼ off it ((f(+,+) − f(+,−) − f(−,+) + f(−,−))
+    / 4hᵢhⱼ), with h = ε^(1/4)·max(1, |x|); every point in one vectorized evaluation."""
     m, counter = problem.counting()
     names = problem.variables
+    second, first = stencil(2, 2), stencil(1, 2)
     steps = {n: representable_step(x, EPS**0.25 * max(1.0, abs(x))) for n, x in problem.point.items()}
     points: list[dict[str, float]] = [dict(problem.point)]
-    index: dict[tuple, int] = {}
+    index: dict[tuple, int] = {(): 0}
 
     def at(shift: dict[str, int]) -> int:
-        key = tuple(sorted(shift.items()))
+        key = tuple(sorted((n, s) for n, s in shift.items() if s))
         if key not in index:
             p = dict(problem.point)
-            for n, s in shift.items():
+            for n, s in key:
                 p[n] = problem.point[n] + s * steps[n]
             index[key] = len(points)
             points.append(p)
@@ -267,22 +240,19 @@ def hessian_central(problem: Problem) -> MethodResult:
 
     plan = {}
     for i, a in enumerate(names):
-        for j in range(i, len(names)):
-            b = names[j]
-            if a == b:
-                plan[(a, b)] = (at({a: 1}), at({a: -1}))
-            else:
-                plan[(a, b)] = tuple(at({a: sa, b: sb}) for sa, sb in ((1, 1), (1, -1), (-1, 1), (-1, -1)))
+        plan[a, a] = {o: at({a: o}) for o in second.points}
+        for b in names[i + 1:]:
+            plan[a, b] = {(oa, ob): at({a: oa, b: ob}) for oa in first.points for ob in first.points}
     inputs = {n: np.array([p[n] for p in points]) for n in problem.point}
     values = problem.values_at(inputs, m)[0]
     matrix = {}
-    for (a, b), idx in plan.items():
+    for (a, b), where in plan.items():
         if a == b:
-            num = m.add(m.sub(values[idx[0]], m.mul(2.0, values[0])), values[idx[1]])
-            matrix[a, b] = float(m.div(num, steps[a] ** 2))
-        else:
-            num = m.add(m.sub(m.sub(values[idx[0]], values[idx[1]]), values[idx[2]]), values[idx[3]])
-            matrix[a, b] = matrix[b, a] = float(m.div(num, 4 * steps[a] * steps[b]))
+            matrix[a, a] = float(combine(m, second, {o: values[k] for o, k in where.items()}, steps[a]))
+            continue
+        along_a = {ob: combine(m, first, {oa: values[where[oa, ob]] for oa in first.points}, steps[a])
+                   for ob in first.points}
+        matrix[a, b] = matrix[b, a] = float(combine(m, first, along_a, steps[b]))
     rows = [{b: matrix[a, b] for b in names} for a in names]
     return MethodResult.measured("fd-central", rows, counter, len(points),
                                  step=steps, notes=[f"step h = {steps_text(steps)}"])

@@ -71,6 +71,11 @@ class FunctionProblem(Problem):
         return problem
 
     @property
+    def graph_values(self) -> list[Any]:
+        """Every node's float64 value at the point: the run f recorded."""
+        return self.recorded_values
+
+    @property
     def name(self) -> str:
         """How the comparison names f: ``f(a)``, ``<lambda>(x)``."""
         return self.arguments.label(self.function)

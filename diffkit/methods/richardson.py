@@ -13,56 +13,14 @@ from typing import Any
 import numpy as np
 
 from diffkit.errors import EvaluationError
-from diffkit.stencils import Stencil, stencil
+from diffkit.numerics import RichardsonTable, combine, representable_step
+from diffkit.stencils import stencil
 
 from .base import OK, MethodResult, Problem
 from .base import UNRELIABLE as UNRELIABLE_STATUS
-from .finite_difference import EPS, combine, f_at, representable_step, steps_text
+from .finite_difference import f_at, steps_text
 
 RICHARDSON = "fd-richardson"
-
-
-class _Table:
-    """One variable's Richardson table: central differences at h0/2^k, extrapolated.
-
-    A central difference has an error series in even powers of h, so each column
-    cancels one more: T[k][j] = T[k][j-1] +
-    (T[k][j-1] − T[k-1][j-1]) / (4^j − 1)."""
-
-    def __init__(self, x: float, h0: float, scale: float, rule: Stencil) -> None:
-        self.x, self.h0, self.h = x, h0, h0
-        self.derivative = rule.derivative
-        # round-off in a row: eps·|f|·Σ|w|/h^d (Σ|w| = 1 for f', 4 for f'')
-        self.noise = EPS * scale * float(rule.roundoff_factor)
-        self.previous: list[Any] = []
-        self.best: Any = None
-        self.best_error = math.inf
-        self.done = False
-
-    def roundoff(self, h: float) -> float:
-        return self.noise / h**self.derivative
-
-    def add_row(self, m: Any, central: Any) -> None:
-        row = [central]
-        k = len(self.previous)
-        roundoff = self.roundoff(self.h)
-        for j in range(1, k + 1):
-            improved = m.add(row[j - 1], m.div(m.sub(row[j - 1], self.previous[j - 1]), 4.0**j - 1))
-            row.append(improved)
-            error = max(abs(improved - row[j - 1]), abs(improved - self.previous[j - 1]), roundoff)
-            if error <= self.best_error:
-                self.best, self.best_error = improved, error
-        if k > 1 and abs(row[k] - self.previous[k - 1]) >= 2 * self.best_error:
-            self.done = True  # round-off has taken over: the table stops improving
-        self.previous = row
-        self.h /= 2
-        if self.best is not None and self.roundoff(self.h) >= self.best_error:
-            self.done = True  # the next row's round-off alone would exceed the best error
-
-    def result(self) -> tuple[float, float]:
-        if self.best is None:
-            return float(self.previous[0]), math.inf
-        return float(self.best), float(self.best_error)
 
 
 def richardson_start(problem: Problem, name: str, derivative: int = 1,
@@ -114,13 +72,13 @@ def run_richardson(problem: Problem, levels: int = 10, derivative: int | None = 
 def _richardson(problem: Problem, levels: int, derivative: int | None, shrink: float) -> MethodResult:
     derivative = problem.order if derivative is None else derivative
     rule = stencil(derivative, 2)
-    offsets = [o for o, w in zip(rule.offsets, rule.weights, strict=True) if w and o]
+    offsets = [o for o in rule.points if o]
     m, counter = problem.counting()
     n_out = len(problem.output_values)
-    tables: dict[str, list[_Table]] = {}  # per variable, one table per output
+    tables: dict[str, list[RichardsonTable]] = {}  # per variable, one table per output
     evaluations = 0
     centre: list[Any] = [None] * n_out
-    if any(o == 0 and w for o, w in zip(rule.offsets, rule.weights, strict=True)):
+    if 0 in rule.points:
         name0, x0 = next(iter(problem.point.items()))
         centre = list(f_at(problem, m, [(name0, x0)])[:, 0])
         evaluations += 1
@@ -147,7 +105,7 @@ def _richardson(problem: Problem, levels: int, derivative: int | None, shrink: f
                 if user_step or attempt == 11:
                     raise
                 h /= 8
-        tables[name] = [_Table(x, h, abs(v), rule) for v in problem.output_values]
+        tables[name] = [RichardsonTable(h, rule, abs(v)) for v in problem.output_values]
         for k, t in enumerate(tables[name]):
             t.add_row(m, combine(m, rule, row_values(first, k, 0), h))
     for _level in range(1, levels):
@@ -156,10 +114,11 @@ def _richardson(problem: Problem, levels: int, derivative: int | None, shrink: f
             break
         moves = []
         for name, ts in active:
-            h = representable_step(ts[0].x, ts[0].h)
+            x = problem.point[name]
+            h = representable_step(x, ts[0].h)
             for t in ts:
                 t.h = h
-            moves += [(name, ts[0].x + o * h) for o in offsets]
+            moves += [(name, x + o * h) for o in offsets]
         values = f_at(problem, m, moves)
         evaluations += len(moves)
         for i, (_, ts) in enumerate(active):
