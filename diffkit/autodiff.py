@@ -168,7 +168,8 @@ def jacobian(f: Function, at: Any) -> Any:
             for k in range(int(np.size(v))):
                 direction = np.zeros(np.shape(v))
                 direction[np.unravel_index(k, np.shape(v))] = 1.0
-                columns.append(np.asarray(jvp(f, args.pack(args.values), _one_hot(args, a, direction))))
+                columns.append(np.asarray(forward_pass(f, args.pack(args.values),
+                                                      _one_hot(args, a, direction))[0]))
             per_argument.append(np.moveaxis(np.array(columns), 0, -1).reshape(value.shape + np.shape(v)))
     for j in per_argument:
         fail_if_invalid(tape, "the Jacobian", j)
@@ -180,14 +181,10 @@ def _one_hot(args: Arguments, which: int, direction: np.ndarray) -> Any:
                       for a, v in enumerate(args.values)])
 
 
-def jvp(f: Callable[..., Any], at: Any, tangent: Any) -> Any:
-    """J·v: f run once on dual numbers whose tangents are ``tangent`` (same structure
-    as ``at``); the result has the shape of f's output."""
-    return forward_pass(f, at, tangent)[0]
-
-
 def forward_pass(f: Callable[..., Any], at: Any, tangent: Any) -> tuple[Any, Any]:
-    """One run of f on dual numbers: (J·v, f's value)."""
+    """One run of f on dual numbers whose tangents are ``tangent`` (the structure of
+    ``at``): (J·v in the shape of f's output, f's value).  ``jacobian`` and the public
+    ``diffkit.jvp`` (``directional``) are made of it."""
     args = Arguments.of(f, at)
     directions = Arguments.of(f, tangent).values if args.kind != "one" else [tangent]
     seeded, level = [], new_level()
@@ -208,11 +205,6 @@ def forward_pass(f: Callable[..., Any], at: Any, tangent: Any) -> tuple[Any, Any
 
 def _number(t: Any) -> Any:
     return t if isinstance(t, Differentiable) else float(t)
-
-
-def vjp(f: Callable[..., Any], at: Any, cotangent: Any) -> Any:
-    """ūᵀJ in one forward run and one backward sweep (``gradient`` with a cotangent)."""
-    return gradient(f, at, cotangent=cotangent)
 
 
 @bounded

@@ -18,7 +18,6 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from .arguments import is_function
 from .backends import NUMPY
 from .budget import time_budget
 from .comparison import Comparison
@@ -27,7 +26,7 @@ from .evaluate import evaluate, find_kinks, is_finite
 from .limits import DEFAULT_LIMITS, Limits
 from .methods import HESSIANS, METHODS, REGISTRY, MethodResult, Problem
 from .methods.base import NO_DERIVATIVE
-from .methods.python_function import FunctionProblem
+from .methods.python_function import FunctionProblem, problem_of
 from .noise import estimate_noise
 from .point import PointLike
 from .reference import Reference, one_sided
@@ -223,17 +222,14 @@ def compare(
     if hessian and order != 1:
         raise DiffkitError("--hessian gives all second derivatives; leave --order at 1")
     deadline = time.perf_counter() + limits.compare_seconds
-    if is_function(expression):
-        with time_budget(limits.compare_seconds, "running f at the point"):
-            problem: Problem = FunctionProblem.of(expression, at, step=step, limits=limits,
-                                                  accuracy=accuracy, order=order)
-        point = problem.point
+    with time_budget(limits.compare_seconds, "reading f and running it at the point"):
+        problem = problem_of(expression, at, limits, step=step, accuracy=accuracy, order=order)
+    point = problem.point
+    if isinstance(problem, FunctionProblem):
         exprs = problem.expressions if problem.expression is not None else []
         label, vector = problem.name, len(problem.output_values) > 1
     else:
-        problem = Problem.of_text(expression, at, limits, step=step, accuracy=accuracy,
-                                  order=order)
-        exprs, point = problem.expressions, problem.point
+        exprs = problem.expressions
         vector = len(exprs) > 1
         label = expression if isinstance(expression, str) else sympy_label(expression, problem.graph)
     if vector and (order != 1 or hessian):

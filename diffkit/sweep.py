@@ -30,14 +30,12 @@ import numpy as np
 import sympy as sp
 
 from . import formatting as fmt
-from .arguments import is_function
 from .backends import NUMPY
 from .budget import bounded, time_budget
 from .errors import DiffkitError
 from .evaluate import evaluate, find_kinks
 from .limits import DEFAULT_LIMITS, Limits
-from .methods.base import Problem
-from .methods.python_function import FunctionProblem
+from .methods.python_function import FunctionProblem, problem_of
 from .numerics import (
     combine,
     complex_default_step,
@@ -202,7 +200,7 @@ def sweep(
     """
     if order not in (1, 2):
         raise DiffkitError(f"the sweep covers the first and second derivative, not order {order}")
-    problem = _problem(expression, at, limits)
+    problem = problem_of(expression, at, limits)
     point = problem.point
     wrt = choose_variable(problem.variables, wrt, "the sweep follows one variable")
     available = schemes_for(order)
@@ -305,12 +303,6 @@ def _estimate(f, x: float, hs: np.ndarray, rule: Stencil | None, order: int,
     with np.errstate(all="ignore"):
         estimate = combine(NUMPY, rule, dict(zip(offsets, values, strict=True)), h)
         return np.where(h > 0, estimate, np.nan)
-
-
-def _problem(expression: Any, at: Any, limits: Limits) -> Problem:
-    if is_function(expression):
-        return FunctionProblem.of(expression, at, limits=limits)
-    return Problem.of_text(expression, at, limits)
 
 
 def _models(problem, wrt, order, value, exact, available, chosen, limits):

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from diffkit.arguments import Arguments, run_user
+from diffkit.arguments import Arguments, is_function, run_user
 from diffkit.backends import NUMPY
 from diffkit.budget import time_budget
 from diffkit.dual import Dual, arithmetic
@@ -30,6 +30,7 @@ from diffkit.errors import (
     DiffkitError,
     UnsupportedError,
 )
+from diffkit.limits import DEFAULT_LIMITS, Limits
 from diffkit.overloading import Symbolic, plain, primal_value, stacked
 from diffkit.recording import record_run
 from diffkit.tape import Tape, Tracked, fail_if_invalid
@@ -133,6 +134,14 @@ class FunctionProblem(Problem):
         tape, inputs, out = record_run(self.function, self.arguments, m=m)
         fail_if_invalid(tape, "f", out.value if isinstance(out, Tracked) else out)
         return tape, inputs, out
+
+
+def problem_of(f: Any, at: Any, limits: Limits = DEFAULT_LIMITS, **fields: Any) -> Problem:
+    """The one place a ``Problem`` is built from what a user gives: expression text,
+    a SymPy expression or a Python function, and the point ``at``."""
+    if is_function(f):
+        return FunctionProblem.of(f, at, limits=limits, **fields)
+    return Problem.of_text(f, at, limits, **fields)
 
 
 def entries(out: Any) -> list[Any]:
