@@ -27,11 +27,11 @@ import numpy as np
 import sympy as sp
 
 import diffkit
-from diffkit.graph import build_graph
+from diffkit.analysis.reference import derivative_at
+from diffkit.ir.graph import build_graph
 from diffkit.methods import METHODS
 from diffkit.methods.base import Problem
 from diffkit.methods.richardson import run_richardson
-from diffkit.reference import derivative_at
 
 CASES = [
     ("4*x**3+x**2+3", 2.0, "regular"), ("exp(x)", 1.0, "regular"), ("sin(x)", 1.0, "regular"),

@@ -23,8 +23,8 @@ import time
 import sympy as sp
 
 import diffkit
-from diffkit.evaluate import evaluate
-from diffkit.graph import build_graph
+from diffkit.ir.evaluate import evaluate
+from diffkit.ir.graph import build_graph
 from diffkit.methods import METHODS, Problem
 
 EXPRESSIONS = [

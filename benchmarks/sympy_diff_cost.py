@@ -3,7 +3,7 @@
 ``sympy.diff`` walks the printed tree, so its time grows with the derivative's size as
 printed; diffkit's symbolic method differentiates the shared graph.  This is why the
 reference uses ``sympy.diff`` of the whole formula only below
-``diffkit.reference.SYMPY_DIFF_MAX_WORK`` (ops as printed × variables) and goes node
+``diffkit.analysis.reference.SYMPY_DIFF_MAX_WORK`` (ops as printed × variables) and goes node
 by node above it.  SymPy's cache is cleared before each measurement.
 
     python benchmarks/sympy_diff_cost.py            # depths 6 to 13
@@ -17,10 +17,10 @@ import time
 import sympy as sp
 from sympy.core.cache import clear_cache
 
-from diffkit.graph import build_graph
+from diffkit.analysis.reference import SYMPY_DIFF_MAX_WORK
+from diffkit.analysis.scaling import FAMILIES
+from diffkit.ir.graph import build_graph
 from diffkit.methods.base import differentiate
-from diffkit.reference import SYMPY_DIFF_MAX_WORK
-from diffkit.scaling import FAMILIES
 
 
 def logistic(depth: int) -> sp.Expr:

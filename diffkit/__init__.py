@@ -9,15 +9,22 @@ Public API: ``parse``, ``compare`` (→ ``Comparison``), ``sweep`` (→ ``Sweep`
 (``DiffkitError`` and its kinds).
 """
 
-from . import numpy_movement  # noqa: F401  (numpy's functions on differentiating values)
-from .autodiff import derivative, gradient, hessian, jacobian
-from .compare import compare
-from .comparison import Comparison
-from .compiled import Compiled
-from .compiling import compile_derivative as compile
-from .directional import Directional, jvp, vjp
-from .dual import Dual
-from .errors import (
+from diffkit.analysis.autodiff import derivative, gradient, hessian, jacobian
+from diffkit.analysis.compare import compare
+from diffkit.analysis.comparison import Comparison
+from diffkit.analysis.compiling import compile_derivative as compile
+from diffkit.analysis.directional import Directional, jvp, vjp
+from diffkit.analysis.gradcheck import GradientCheck, check_gradient
+from diffkit.analysis.scaling import ScalingReport, scaling
+from diffkit.analysis.sweep import Sweep, sweep
+from diffkit.analysis.trace import Trace, record, to_dot, trace
+from diffkit.inputs.parse import parse
+from diffkit.ir.compiled import Compiled
+from diffkit.ir.graph import Graph, build_graph
+from diffkit.ir.tape import Tracked
+from diffkit.methods import METHODS, MethodResult
+from diffkit.numerics.stencils import Stencil, stencil
+from diffkit.support.errors import (
     BudgetExceeded,
     DiffkitError,
     EvaluationError,
@@ -26,7 +33,10 @@ from .errors import (
     PointError,
     UnsupportedError,
 )
-from .functions import (
+from diffkit.support.limits import DEFAULT_LIMITS, Limits
+from diffkit.values import numpy_movement  # noqa: F401  (numpy's functions on differentiating values)
+from diffkit.values.dual import Dual
+from diffkit.values.functions import (
     cross_entropy,
     dot,
     elementwise_functions,
@@ -40,16 +50,6 @@ from .functions import (
     stack,
     sum,
 )
-from .gradcheck import GradientCheck, check_gradient
-from .graph import Graph, build_graph
-from .limits import DEFAULT_LIMITS, Limits
-from .methods import METHODS, MethodResult
-from .parse import parse
-from .scaling import ScalingReport, scaling
-from .stencils import Stencil, stencil
-from .sweep import Sweep, sweep
-from .tape import Tracked
-from .trace import Trace, record, to_dot, trace
 
 __version__ = "0.1.0"
 

@@ -18,7 +18,7 @@ from test_primitive_table import _check_domain, _check_kinks, _check_scalar
 
 import diffkit
 from diffkit.methods import METHODS
-from diffkit.primitives import PRIMITIVES, constant, define, forget
+from diffkit.table.primitives import PRIMITIVES, constant, define, forget
 
 X = 30.0
 _x = sp.Symbol("x", real=True)

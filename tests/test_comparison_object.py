@@ -97,7 +97,7 @@ def test_a_swollen_derivative_is_not_printed_but_its_size_is():
 def test_a_new_method_is_one_module_plus_one_registry_line_and_works_at_a_kink():
     """A dummy method registered for one comparison: it runs in its row, says what its
     number means at a kink, and no other registry needs to know it."""
-    from diffkit.counting import OpCounter
+    from diffkit.ir.counting import OpCounter
     from diffkit.methods import METHODS, Method, MethodResult, registered
 
     def half_sum(problem):

@@ -5,8 +5,8 @@ import pytest
 import sympy as sp
 
 from diffkit import Dual, build_graph, parse
-from diffkit.backends import NUMPY
-from diffkit.evaluate import evaluate
+from diffkit.ir.evaluate import evaluate
+from diffkit.table.backends import NUMPY
 
 
 def test_dual_arithmetic_follows_the_rules_of_calculus():

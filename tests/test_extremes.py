@@ -23,7 +23,7 @@ import pytest
 import sympy as sp
 
 import diffkit
-from diffkit.errors import DiffkitError
+from diffkit.support.errors import DiffkitError
 
 HERE = pathlib.Path(__file__).resolve().parent
 SECONDS = 10
@@ -345,9 +345,9 @@ def loops_forever(x):
 def test_a_python_function_that_never_returns_is_stopped_by_a_budget(monkeypatch):
     import time
 
-    import diffkit.budget
+    import diffkit.support.budget
 
-    monkeypatch.setattr(diffkit.budget, "DEFAULT_LIMITS", diffkit.Limits(method_seconds=0.5))
+    monkeypatch.setattr(diffkit.support.budget, "DEFAULT_LIMITS", diffkit.Limits(method_seconds=0.5))
     for call in (lambda: diffkit.gradient(loops_forever, at=1.0),
                  lambda: diffkit.derivative(loops_forever, at=1.0),
                  lambda: diffkit.jvp(loops_forever, at=1.0, tangent=1.0)):

@@ -210,15 +210,15 @@ def test_symbolic_over_budget_reports_it_and_every_other_method_answers(monkeypa
     """SymPy is made to take a minute (not left to the machine's speed or SymPy's warm
     caches): the symbolic row and sympy.diff run over their budgets, the reference
     falls back to high-precision differences, and every other method answers."""
+    import diffkit.analysis.reference
     import diffkit.methods.base
-    import diffkit.reference
 
     def a_minute(*args, **kwargs):
         time.sleep(60)
 
     monkeypatch.setattr(diffkit.methods.base, "differentiate", a_minute)
-    monkeypatch.setattr(diffkit.reference.sp, "diff", a_minute)
-    monkeypatch.setattr(diffkit.reference, "_local_partials", a_minute)  # node by node
+    monkeypatch.setattr(diffkit.analysis.reference.sp, "diff", a_minute)
+    monkeypatch.setattr(diffkit.analysis.reference, "_local_partials", a_minute)  # node by node
     limits = diffkit.Limits(symbolic_seconds=0.2)
     started = time.monotonic()
     c = diffkit.compare(logistic(12), at=0.3, limits=limits)

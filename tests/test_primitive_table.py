@@ -28,9 +28,9 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from diffkit.backends import MPMATH, NUMPY, SYMPY
-from diffkit.errors import NoDerivativeError
-from diffkit.primitives import MINUS_ONE, ONE, PRIMITIVES, ZERO
+from diffkit.support.errors import NoDerivativeError
+from diffkit.table.backends import MPMATH, NUMPY, SYMPY
+from diffkit.table.primitives import MINUS_ONE, ONE, PRIMITIVES, ZERO
 
 #: entries whose derivative is a definition, not calculus
 BY_DEFINITION = {"stop_gradient": "detach: its derivative is 0 by definition"}

@@ -184,16 +184,41 @@ def _calls(name: str) -> set[str]:
 def test_one_home_for_each_piece_of_maths():
     """One adjoint loop (the tape's backward and the traces read it), one tangent rule
     application, one stencil application, one Richardson table, one error model."""
-    assert _calls("adjoint_term") == {"diffkit/adjoints.py"}
-    assert _calls("tangent_term") == {"diffkit/dual.py"}
+    assert _calls("adjoint_term") == {"diffkit/ir/adjoints.py"}
+    assert _calls("tangent_term") == {"diffkit/values/dual.py"}
     assert _calls("RichardsonTable") == {"diffkit/methods/richardson.py"}
-    assert _calls("error_model") <= {"diffkit/methods/finite_difference.py", "diffkit/sweep.py"}
+    assert _calls("error_model") <= {"diffkit/methods/finite_difference.py", "diffkit/analysis/sweep.py"}
     for attribute in ("truncation_constant", "roundoff_factor"):
         users = {str(p.relative_to(ROOT)) for p in (ROOT / "diffkit").rglob("*.py")
                  if f".{attribute}" in p.read_text()}
-        assert users <= {"diffkit/numerics.py", "diffkit/stencils.py"}, attribute
+        assert users <= {"diffkit/numerics/differences.py", "diffkit/numerics/stencils.py"}, attribute
     # the weights are applied in numerics.combine (and the reference's own
     # tensor-product stencils at high precision), nowhere else
     users = {str(p.relative_to(ROOT)) for p in (ROOT / "diffkit").rglob("*.py")
              if ".weights" in p.read_text()}
-    assert users <= {"diffkit/numerics.py", "diffkit/stencils.py", "diffkit/reference.py"}
+    assert users <= {"diffkit/numerics/differences.py", "diffkit/numerics/stencils.py", "diffkit/analysis/reference.py"}
+
+
+#: the package's folders, bottom up: a module imports only from its own folder or below
+LAYERS = ["support", "numerics", "table", "values", "inputs", "ir", "methods", "analysis", "cli"]
+
+
+def test_the_folders_are_layers_that_import_downward_only():
+    files = sorted((ROOT / "diffkit").rglob("*.py"))
+    loose = [str(f.relative_to(ROOT)) for f in files
+             if f.parent == ROOT / "diffkit" and f.name not in ("__init__.py", "__main__.py")]
+    assert loose == []  # every module sits in a layer
+    upward = []
+    for path in files:
+        parts = path.relative_to(ROOT / "diffkit").parts
+        if len(parts) == 1:
+            continue  # the package's __init__ (the public API) and __main__ sit on top
+        mine = LAYERS.index(parts[0])
+        top, _ = _diffkit_imports(path)
+        for module in top:
+            layer = module.split(".")[1] if module.count(".") else None
+            if layer in LAYERS and LAYERS.index(layer) > mine:
+                upward.append(f"{path.relative_to(ROOT)} imports {module}")
+            if module == "diffkit" and parts[0] != "cli":
+                upward.append(f"{path.relative_to(ROOT)} imports the package's top")
+    assert upward == []

@@ -12,7 +12,7 @@ import pytest
 import sympy as sp
 
 import diffkit as dk
-from diffkit.errors import DiffkitError, EvaluationError
+from diffkit.support.errors import DiffkitError, EvaluationError
 
 #: the methods that follow f's branches at the point (symbolic and compiled need a formula)
 NUMERIC = [m for m in dk.METHODS if m not in ("symbolic", "compiled")]

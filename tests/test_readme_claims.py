@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import diffkit
-from diffkit import reference
+from diffkit.analysis import reference
 
 README = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text()
 EPS = float(np.finfo(float).eps)

@@ -18,8 +18,8 @@ import pytest
 from test_primitive_table import _check_scalar
 
 import diffkit
-from diffkit.primitives import PRIMITIVES
-from diffkit.reference import REFERENCE_METHODS
+from diffkit.analysis.reference import REFERENCE_METHODS
+from diffkit.table.primitives import PRIMITIVES
 
 TABLE_DRIVEN = ("symbolic", "forward-mode", "reverse-mode")
 VALUES_ONLY = ("fd-forward", "fd-backward", "fd-central", "fd-richardson", "fd-extended",

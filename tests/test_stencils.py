@@ -4,7 +4,7 @@ from fractions import Fraction as F
 
 import pytest
 
-from diffkit.stencils import fornberg_weights, stencil, stencil_on
+from diffkit.numerics.stencils import fornberg_weights, stencil, stencil_on
 
 
 @pytest.mark.parametrize(

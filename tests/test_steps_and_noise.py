@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import diffkit
-from diffkit.noise import estimate_noise
+from diffkit.numerics.noise import estimate_noise
 
 
 def hashed_noise(x):

@@ -15,11 +15,8 @@ import click
 
 import diffkit
 from diffkit import DiffkitError
-from diffkit.methods import METHODS
-from diffkit.vocabulary import functions
-
-from . import render
-from .streams import (
+from diffkit.cli import render
+from diffkit.cli.streams import (
     EXIT_INPUT,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -32,6 +29,8 @@ from .streams import (
     save_figure,
     silence_stdout,
 )
+from diffkit.methods import METHODS
+from diffkit.table.vocabulary import functions
 
 FORMATS = {"table": None, "json": render.to_json, "csv": render.to_csv,
            "markdown": render.to_markdown}

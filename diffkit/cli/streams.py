@@ -12,8 +12,7 @@ import sys
 import click
 
 from diffkit import DEFAULT_LIMITS
-
-from . import render
+from diffkit.cli import render
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 
-from . import (
+from diffkit.methods import (
     compiled,
     complex_step,
     finite_difference,
@@ -28,7 +28,7 @@ from . import (
     richardson,
     symbolic,
 )
-from .base import MethodResult, Problem
+from diffkit.methods.base import MethodResult, Problem
 
 Run = Callable[[Problem], MethodResult]
 

@@ -11,19 +11,19 @@ from typing import Any, NamedTuple
 import numpy as np
 import sympy as sp
 
-from diffkit.adjoints import adjoints
-from diffkit.backends import NUMPY, SYMPY
-from diffkit.budget import time_budget
-from diffkit.counting import CountingBackend, OpCounter
-from diffkit.dual import Dual, kth_tangent, nested_seed
-from diffkit.errors import BudgetExceeded, DiffkitError, EvaluationError
-from diffkit.evaluate import along, evaluate
-from diffkit.formatting import strict
-from diffkit.graph import Graph, build_graph
-from diffkit.limits import DEFAULT_LIMITS, Limits
-from diffkit.numerics import EPS, rounding_error
-from diffkit.parse import parse_function
-from diffkit.point import PointLike, point_from
+from diffkit.inputs.parse import parse_function
+from diffkit.inputs.point import PointLike, point_from
+from diffkit.ir.adjoints import adjoints
+from diffkit.ir.counting import CountingBackend, OpCounter
+from diffkit.ir.evaluate import along, evaluate
+from diffkit.ir.graph import Graph, build_graph
+from diffkit.numerics.differences import EPS, rounding_error
+from diffkit.support.budget import time_budget
+from diffkit.support.errors import BudgetExceeded, DiffkitError, EvaluationError
+from diffkit.support.formatting import strict
+from diffkit.support.limits import DEFAULT_LIMITS, Limits
+from diffkit.table.backends import NUMPY, SYMPY
+from diffkit.values.dual import Dual, kth_tangent, nested_seed
 
 #: sympy.cse is skipped above this many graph ops (it can take minutes on swollen
 #: derivatives, see ../shared/notes/anchors-symbolic-and-parsing.md §1.5)

@@ -8,13 +8,12 @@ import time
 
 import numpy as np
 
-from diffkit.compiled import compile_graph
-from diffkit.counting import OpCounter
-from diffkit.errors import EvaluationError, UnsupportedError
-from diffkit.formatting import seconds
-from diffkit.graph import build_graph
-
-from .base import MethodResult, Problem
+from diffkit.ir.compiled import compile_graph
+from diffkit.ir.counting import OpCounter
+from diffkit.ir.graph import build_graph
+from diffkit.methods.base import MethodResult, Problem
+from diffkit.support.errors import EvaluationError, UnsupportedError
+from diffkit.support.formatting import seconds
 
 ID = "compiled"
 

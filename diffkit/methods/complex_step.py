@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from diffkit.errors import EvaluationError, NotAnalyticError
-from diffkit.numerics import complex_default_step, complex_step
-from diffkit.primitives import PRIMITIVES
-
-from .base import OK, UNRELIABLE, MethodResult, Problem
-from .finite_difference import f_at, steps_text
+from diffkit.methods.base import OK, UNRELIABLE, MethodResult, Problem
+from diffkit.methods.finite_difference import f_at, steps_text
+from diffkit.numerics.differences import complex_default_step, complex_step
+from diffkit.support.errors import EvaluationError, NotAnalyticError
+from diffkit.table.primitives import PRIMITIVES
 
 ID = "complex-step"
 

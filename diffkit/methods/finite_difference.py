@@ -26,10 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from diffkit.backends import MPMATH
-from diffkit.counting import CountingBackend, OpCounter
-from diffkit.errors import EvaluationError
-from diffkit.numerics import (
+from diffkit.ir.counting import CountingBackend, OpCounter
+from diffkit.methods.base import MethodResult, Problem
+from diffkit.numerics.differences import (
     EPS,
     combine,
     default_step,
@@ -37,9 +36,9 @@ from diffkit.numerics import (
     optimal_step,
     representable_step,
 )
-from diffkit.stencils import Stencil, stencil
-
-from .base import MethodResult, Problem
+from diffkit.numerics.stencils import Stencil, stencil
+from diffkit.support.errors import EvaluationError
+from diffkit.table.backends import MPMATH
 
 #: method id → its textbook stencil
 SCHEMES: dict[str, Stencil] = {

@@ -9,10 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from diffkit.dual import Dual, arithmetic, kth_tangent, nested_seed
-from diffkit.overloading import new_level
-
-from .base import MethodResult, Problem
+from diffkit.methods.base import MethodResult, Problem
+from diffkit.values.dual import Dual, arithmetic, kth_tangent, nested_seed
+from diffkit.values.overloading import new_level
 
 ID = "forward-mode"
 

@@ -22,20 +22,19 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from diffkit.arguments import Arguments, is_function, run_user
-from diffkit.backends import NUMPY
-from diffkit.budget import time_budget
-from diffkit.dual import Dual, arithmetic
-from diffkit.errors import (
+from diffkit.inputs.arguments import Arguments, is_function, run_user
+from diffkit.ir.recording import record_run
+from diffkit.ir.tape import Tape, Tracked, fail_if_invalid
+from diffkit.methods.base import Problem
+from diffkit.support.budget import time_budget
+from diffkit.support.errors import (
     DiffkitError,
     UnsupportedError,
 )
-from diffkit.limits import DEFAULT_LIMITS, Limits
-from diffkit.overloading import Symbolic, plain, primal_value, stacked
-from diffkit.recording import record_run
-from diffkit.tape import Tape, Tracked, fail_if_invalid
-
-from .base import Problem
+from diffkit.support.limits import DEFAULT_LIMITS, Limits
+from diffkit.table.backends import NUMPY
+from diffkit.values.dual import Dual, arithmetic
+from diffkit.values.overloading import Symbolic, plain, primal_value, stacked
 
 #: the most scalar entries ``compare`` differentiates one by one
 MAX_ENTRIES = 100

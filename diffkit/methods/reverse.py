@@ -10,14 +10,13 @@ from typing import Any
 
 import numpy as np
 
-from diffkit.adjoints import adjoints
-from diffkit.dual import arithmetic, nested_seed
-from diffkit.errors import EvaluationError
-from diffkit.evaluate import evaluate, is_finite
-from diffkit.recording import forward_over_reverse, hessian_matrix, input_adjoints
-
-from .base import MethodResult, Problem
-from .forward import innermost_tangent
+from diffkit.ir.adjoints import adjoints
+from diffkit.ir.evaluate import evaluate, is_finite
+from diffkit.ir.recording import forward_over_reverse, hessian_matrix, input_adjoints
+from diffkit.methods.base import MethodResult, Problem
+from diffkit.methods.forward import innermost_tangent
+from diffkit.support.errors import EvaluationError
+from diffkit.values.dual import arithmetic, nested_seed
 
 ID = "reverse-mode"
 

@@ -12,13 +12,12 @@ from typing import Any
 
 import numpy as np
 
-from diffkit.errors import EvaluationError
-from diffkit.numerics import RichardsonTable, combine, representable_step
-from diffkit.stencils import stencil
-
-from .base import OK, MethodResult, Problem
-from .base import UNRELIABLE as UNRELIABLE_STATUS
-from .finite_difference import f_at, steps_text
+from diffkit.methods.base import OK, MethodResult, Problem
+from diffkit.methods.base import UNRELIABLE as UNRELIABLE_STATUS
+from diffkit.methods.finite_difference import f_at, steps_text
+from diffkit.numerics.differences import RichardsonTable, combine, representable_step
+from diffkit.numerics.stencils import stencil
+from diffkit.support.errors import EvaluationError
 
 RICHARDSON = "fd-richardson"
 

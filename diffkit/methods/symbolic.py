@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from diffkit.backends import NUMPY
-from diffkit.errors import EvaluationError
-from diffkit.evaluate import evaluate
-
-from .base import MethodResult, Problem, Symbolic, rows_of
+from diffkit.ir.evaluate import evaluate
+from diffkit.methods.base import MethodResult, Problem, Symbolic, rows_of
+from diffkit.support.errors import EvaluationError
+from diffkit.table.backends import NUMPY
 
 ID = "symbolic"
 

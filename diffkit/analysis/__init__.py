@@ -1,0 +1,2 @@
+"""What users call: compare and its Comparison, the reference, gradient/jacobian/hessian,
+jvp/vjp, sweeps, scaling, traces, gradient checks and ``compile``."""

@@ -1,0 +1,79 @@
+"""The adjoint sweep: the graph run backwards, ``x̄ᵢ += ȳ · ∂y/∂xᵢ``, every node's
+adjoint from one pass.  The one reverse loop over the graph: reverse mode, symbolic
+differentiation (on SymPy values), ``vjp`` of an expression, a Python function's
+tape (``Tape.backward``) and the traces read it.
+
+>>> import sympy as sp
+>>> from diffkit.table.backends import NUMPY
+>>> from diffkit.ir.evaluate import evaluate
+>>> from diffkit.ir.graph import build_graph
+>>> x, y = sp.symbols("x y", real=True)
+>>> g = build_graph(x * y + x)
+>>> values = evaluate(g, {"x": 2.0, "y": 5.0}, NUMPY)
+>>> bar = adjoints(g, values, NUMPY, g.outputs[0])
+>>> [float(bar[i]) for i, n in enumerate(g.nodes) if n.op == "var"]
+[6.0, 2.0]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from diffkit.ir.graph import Graph
+from diffkit.table.arrays import add_at
+from diffkit.table.backends import NUMPY
+from diffkit.table.primitives import PRIMITIVES, adjoint_term
+
+_GETITEM = PRIMITIVES["getitem"]
+
+
+def adjoints(graph: Graph, values: list[Any], m: Any, output: int | dict[int, Any],
+             seed: Any = 1.0) -> list[Any]:
+    """The adjoint sweep: ∂output/∂node for every node (``None`` where it is zero).
+    ``output`` may also map several output nodes to their seeds (a cotangent ū): the
+    sweep then gives ūᵀJ in one pass."""
+    nodes = graph.nodes
+    adjoint: list[Any] = [None] * len(nodes)
+    seeds = output if isinstance(output, dict) else {output: seed}
+    for node_id, value in seeds.items():
+        adjoint[node_id] = value if adjoint[node_id] is None else m.add(adjoint[node_id], value)
+    owned: set[int] = set()  # adjoints held in a buffer of our own (see _scatter_into)
+    for i in range(max(seeds), -1, -1):
+        y_bar = adjoint[i]
+        node = nodes[i]
+        if y_bar is None or node.op in ("var", "const"):
+            continue
+        prim = PRIMITIVES[node.op]
+        args = [values[j] for j in node.args]
+        if prim is _GETITEM and m is NUMPY and nodes[node.args[0]].op != "const" \
+                and _scatter_into(adjoint, owned, node.args[0], args, y_bar):
+            continue
+        for k, j in enumerate(node.args):
+            if nodes[j].op == "const":
+                continue
+            contribution = adjoint_term(prim, k, m, args, values[i], y_bar)
+            if contribution is not None:
+                adjoint[j] = contribution if adjoint[j] is None else m.add(adjoint[j], contribution)
+                owned.discard(j)
+    return adjoint
+
+
+def _scatter_into(adjoint: list[Any], owned: set[int], j: int, args: list[Any], y_bar: Any) -> bool:
+    """x[index]'s adjoint added into x's in place: slicing a parameter vector into
+    pieces (W₁, b₁, …) then costs the pieces' sizes, not a full-size array per piece.
+    Plain float64 arrays only (the table's rule, ``scatter``, handles the rest)."""
+    x, index = args
+    if not (isinstance(x, np.ndarray) and isinstance(y_bar, np.ndarray | float)):
+        return False
+    if adjoint[j] is not None and not isinstance(adjoint[j], np.ndarray | float):
+        return False  # an outer derivative's value (gradient of a gradient): the rule
+    if j not in owned:
+        buffer = np.zeros(x.shape) if adjoint[j] is None else np.array(adjoint[j], dtype=float)
+        if buffer.shape != x.shape:
+            return False
+        adjoint[j] = buffer
+        owned.add(j)
+    add_at(adjoint[j], index, y_bar)
+    return True

@@ -1,0 +1,195 @@
+"""Reverse mode for Python functions: values that record the graph as the code runs.
+
+``Tracked`` is what PyTorch calls a tensor that requires grad: a number or numpy
+array that, each time an operation is applied to it, computes the value and appends
+the operation to a ``Tape``.  Loops and branches in the user's code simply run — the
+tape holds the operations of the path actually taken at this point.  ``backward``
+then runs the tape in reverse, x̄ += ȳ·∂y/∂x, with the adjoint rules of the one
+primitive table, on whole arrays at a time — the tape is a graph being written, and
+its backward sweep is the graph's one adjoint loop.
+
+>>> tape = Tape()
+>>> x = tape.input(3.0, "x")
+>>> y = x * x + 2.0 * x
+>>> float(tape.backward(y)[x.index])   # 2x + 2 at 3
+8.0
+>>> print(tape.graph([y]))
+v0 = x
+v1 = v0 * v0
+v2 = 2.0
+v3 = 2.0 * v0
+v4 = v1 + v3
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from diffkit.ir.adjoints import adjoints
+from diffkit.ir.evaluate import is_finite
+from diffkit.ir.graph import Graph, Node
+from diffkit.support.errors import DiffkitError, EvaluationError
+from diffkit.table.backends import NUMPY
+from diffkit.table.primitives import PRIMITIVES, Primitive
+from diffkit.values.overloading import Differentiable, new_level
+
+
+class Tracked(Differentiable):
+    """A value on a tape: its number or array, and where on the tape it was made."""
+
+    __slots__ = ("index", "tape", "value")
+
+    def __init__(self, value: Any, tape: Tape, index: int) -> None:
+        self.value = value
+        self.tape = tape
+        self.index = index
+
+    def __repr__(self) -> str:
+        return f"Tracked({self.value!r})"
+
+    @property
+    def _diffkit_value(self) -> Any:
+        return self.value
+
+    @property
+    def _diffkit_rank(self) -> int:
+        return 4 * self.tape.level + 2
+
+    def _diffkit_apply(self, name: str, args: Any) -> Tracked:
+        return self.tape.record(PRIMITIVES[name], args)
+
+
+class Tape:
+    """The operations one run of a function executed, in order, with their values:
+    a ``Graph`` being written (``nodes``, the same node type an expression's graph
+    has; every argument that is not on this tape is a ``const`` node) and the value of
+    each node.  ``m`` is the backend the values are computed with (a counting one to
+    measure ops).  ``backward`` is the graph's one adjoint loop, ``adjoints.adjoints``.
+    """
+
+    def __init__(self, m: Any = NUMPY) -> None:
+        self.m = m
+        self.level = new_level()  # above every Dual and tape made before it
+        self.recording = True  # False once f's run is over: a value kept from it is stale
+        self.nodes: list[Node] = []
+        self.values: list[Any] = []
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def input(self, value: Any, name: str) -> Tracked:
+        """A variable to differentiate with respect to."""
+        self.nodes.append(Node("var", name=name))
+        self.values.append(value)
+        return Tracked(value, self, len(self.values) - 1)
+
+    def record(self, prim: Primitive, args: Any) -> Tracked:
+        """Compute the primitive and write it on the tape."""
+        nodes, values = self.nodes, self.values
+        arg_values, ids = [], []
+        for a in args:
+            if type(a) is Tracked and a.tape is self:
+                arg_values.append(a.value)
+                ids.append(a.index)
+                continue
+            if type(a) is Tracked and not (a.tape.recording and a.tape.level < self.level):
+                raise DiffkitError(
+                    "a value recorded by another call met this one: did f keep a value "
+                    "from an earlier call (a global, a default argument)?")
+            # a plain value, or an outer gradient's value: a constant here
+            arg_values.append(a)
+            ids.append(len(nodes))
+            nodes.append(Node("const", value=Constant(a)))
+            values.append(a)
+        y = prim.value(self.m, *arg_values)
+        nodes.append(Node(prim.name, tuple(ids)))
+        values.append(y)
+        return Tracked(y, self, len(values) - 1)
+
+    def backward(self, output: Tracked, seed: Any = 1.0) -> list[Any]:
+        """The adjoint of every tape entry (None where it is zero), seeded with
+        ``seed`` at ``output``: a gradient for a scalar output, ūᵀJ for a cotangent ū."""
+        graph = Graph(self.nodes, [output.index])
+        return adjoints(graph, self.values, self.m, output.index, seed)
+
+    def first_invalid(self) -> str | None:
+        """Where the run first produced nan or inf from finite arguments, in words."""
+        for node, value in zip(self.nodes, self.values, strict=True):
+            if node.op in ("var", "const") or _all_finite(value):
+                continue
+            args = [self.values[j] for j in node.args]
+            if not all(_all_finite(a) for a in args):
+                continue
+            prim = PRIMITIVES[node.op]
+            if prim.domain is not None and not np.all(prim.domain(*_real(args))):
+                return f"{prim.name} is undefined here: {prim.domain_text}"
+            return f"{prim.name} overflows double precision"
+        return None
+
+    def graph(self, outputs: list[Tracked]) -> Graph:
+        """The recorded operations as a ``Graph`` (printable, traceable), constants as
+        nodes of their own; only what the outputs depend on is kept."""
+        return self.graph_and_values(outputs)[0]
+
+    def graph_and_values(self, outputs: list[Tracked]) -> tuple[Graph, list[Any]]:
+        """``graph`` and the value of each of its nodes at the recorded point: the
+        nodes the outputs depend on, renumbered, without the unset trailing options
+        (``sum``'s ``axis=None``) a primitive was called with."""
+        needed = set()
+        stack = [o.index for o in outputs if isinstance(o, Tracked)]
+        while stack:
+            i = stack.pop()
+            if i not in needed:
+                needed.add(i)
+                stack.extend(self.nodes[i].args)
+        nodes: list[Node] = []
+        values: list[Any] = []
+        where: dict[int, int] = {}
+        for i in sorted(needed):
+            node = self.nodes[i]
+            if node.op == "const" and node.value.value is None:
+                continue
+            where[i] = len(nodes)
+            nodes.append(Node(node.op, tuple(where[j] for j in node.args if j in where),
+                              node.name, node.value))
+            values.append(self.values[i])
+        graph = Graph(nodes, [where[o.index] for o in outputs if isinstance(o, Tracked)])
+        return graph, values
+
+
+class Constant:
+    """A constant of a recorded graph, printed briefly (an array by its shape)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __str__(self) -> str:
+        v = self.value
+        if isinstance(v, np.ndarray) and v.size > 4:
+            return f"array{list(v.shape)}"
+        if isinstance(v, np.ndarray):
+            return np.array2string(v, separator=", ")
+        return repr(v) if isinstance(v, tuple | slice) else str(v)
+
+    __repr__ = __str__
+
+
+def _all_finite(v: Any) -> bool:
+    try:
+        return is_finite(v)
+    except TypeError:  # an index, a shape, an object array
+        return True
+
+
+def _real(args: list[Any]) -> list[Any]:
+    return [np.real(a) if isinstance(a, np.ndarray | float | complex) else a for a in args]
+
+
+def fail_if_invalid(tape: Tape, what: str, value: Any) -> None:
+    """Raise a one-line ``EvaluationError`` if ``value`` is not finite, saying where
+    on the tape it went wrong."""
+    if not _all_finite(value):
+        where = tape.first_invalid()
+        raise EvaluationError(f"{what} is not finite" + (f": {where}" if where else ""))
