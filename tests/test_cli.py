@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from cli_runner import diffkit_cli
 
 from diffkit import METHODS
 
@@ -16,9 +17,13 @@ COMMANDS = [[DIFFKIT]] if DIFFKIT else []
 COMMANDS.append([sys.executable, "-m", "diffkit"])
 
 
-def run(*args, command=None):
-    cmd = (command or COMMANDS[0]) + list(args)
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
+def run(*args, command=None, input=None):
+    """The command in this process (click's CliRunner), or as a new process when
+    ``command`` names the installed script or ``python -m diffkit``."""
+    if command is None:
+        return diffkit_cli(*args, input=input)
+    return subprocess.run(command + list(args), capture_output=True, text=True, timeout=60,
+                          check=False, input=input)
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c[-2:]))

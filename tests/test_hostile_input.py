@@ -2,13 +2,12 @@
 traceback, nothing run; numerical edge cases answered per method; budgets hold."""
 
 import os
-import subprocess
-import sys
 import time
 
 import mpmath
 import pytest
 import sympy as sp
+from cli_runner import diffkit_cli
 from hostile_corpus import BAD_POINTS, REFUSALS
 
 import diffkit
@@ -57,8 +56,7 @@ def test_code_injection_runs_nothing(tmp_path):
         "lambda: __import__('os').system('touch " + str(marker) + "')",
     ]
     for attempt in attempts:
-        done = subprocess.run([sys.executable, "-m", "diffkit", "compare", attempt, "--at", "1"],
-                              capture_output=True, text=True, check=False)
+        done = diffkit_cli("compare", attempt, "--at", "1")
         assert done.returncode == 2
         assert done.stderr.startswith("Error: ")
         assert "Traceback" not in done.stderr
@@ -68,20 +66,17 @@ def test_code_injection_runs_nothing(tmp_path):
 def test_expressions_from_a_file_and_from_stdin_obey_the_same_limits(tmp_path):
     path = tmp_path / "expr.txt"
     path.write_text("x**2 +\n sin(x)\n")
-    done = subprocess.run([sys.executable, "-m", "diffkit", "compare", f"@{path}", "--at", "1",
-                           "--method", "reverse-mode", "--format", "json"],
-                          capture_output=True, text=True, check=False)
+    done = diffkit_cli("compare", f"@{path}", "--at", "1",
+                           "--method", "reverse-mode", "--format", "json")
     assert done.returncode == 0, done.stderr
     assert '"reverse-mode"' in done.stdout
     big = tmp_path / "big.txt"
     big.write_text("x+" * 100_000 + "x")
     for args, stdin in ([f"@{big}"], None), (["-"], "x+" * 100_000 + "x"), (["-"], "2x"):
-        done = subprocess.run([sys.executable, "-m", "diffkit", "compare", *args, "--at", "1"],
-                              input=stdin, capture_output=True, text=True, check=False)
+        done = diffkit_cli("compare", *args, "--at", "1", input=stdin)
         assert done.returncode == 2
         assert done.stderr.count("\n") == 1
-    missing = subprocess.run([sys.executable, "-m", "diffkit", "compare", "@/no/such/file", "--at", "1"],
-                             capture_output=True, text=True, check=False)
+    missing = diffkit_cli("compare", "@/no/such/file", "--at", "1")
     assert missing.returncode == 2
     assert "no such file" in missing.stderr
 

@@ -1,12 +1,11 @@
 """Vector-valued expressions: Jacobians by every method, in numerator layout."""
 
 import json
-import subprocess
-import sys
 
 import mpmath
 import pytest
 import sympy as sp
+from cli_runner import diffkit_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -70,16 +69,16 @@ def test_every_exact_method_matches_sympys_jacobian(exprs, a, b, c):
 
 
 def test_jacobian_json_and_csv():
-    done = subprocess.run([sys.executable, "-m", "diffkit", "compare", "x*y, x+y", "--at", "x=1,y=2",
-                           "--format", "json"], capture_output=True, text=True, check=False)
+    done = diffkit_cli("compare", "x*y, x+y", "--at", "x=1,y=2",
+                           "--format", "json")
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert data["reference_jacobian"] == [[2.0, 1.0], [1.0, 1.0]]
     assert data["reference"] is None
     assert all(r["jacobian"] == [[2.0, 1.0], [1.0, 1.0]] for r in data["results"]
                if r["method"] in ("symbolic", "forward-mode", "reverse-mode"))
-    csv = subprocess.run([sys.executable, "-m", "diffkit", "compare", "x*y, x+y", "--at", "x=1,y=2",
-                          "--format", "csv"], capture_output=True, text=True, check=False).stdout
+    csv = diffkit_cli("compare", "x*y, x+y", "--at", "x=1,y=2",
+                          "--format", "csv").stdout
     assert csv.splitlines()[0].startswith("method,df1/dx,df1/dy,df2/dx,df2/dy")
 
 

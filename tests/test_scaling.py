@@ -1,11 +1,10 @@
 """Cost scaling: reverse mode stays a few times f, forward mode and differences grow with n."""
 
 import json
-import subprocess
-import sys
 
 import matplotlib.image
 import pytest
+from cli_runner import diffkit_cli
 
 import diffkit
 
@@ -47,17 +46,15 @@ def test_a_method_projected_over_budget_is_skipped_with_a_note():
 
 def test_scaling_command_json_and_plot(tmp_path):
     path = tmp_path / "scaling.png"
-    done = subprocess.run([sys.executable, "-m", "diffkit", "scaling", "--family", "sum-of-squares",
+    done = diffkit_cli("scaling", "--family", "sum-of-squares",
                            "--n", "10", "--n", "100", "--method", "reverse-mode", "--method",
-                           "forward-mode", "--format", "json", "--plot", str(path)],
-                          capture_output=True, text=True, check=False)
+                           "forward-mode", "--format", "json", "--plot", str(path))
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert data["family"] == "sum-of-squares"
     assert {"n", "method", "ops", "function_ops", "evaluations", "seconds"} <= set(data["rows"][0])
     assert matplotlib.image.imread(path).shape[0] > 300
-    bad = subprocess.run([sys.executable, "-m", "diffkit", "scaling", "--family", "nope", "--n", "3"],
-                         capture_output=True, text=True, check=False)
+    bad = diffkit_cli("scaling", "--family", "nope", "--n", "3")
     assert bad.returncode == 2
     assert bad.stderr.startswith("Error: unknown family")
 

@@ -8,6 +8,7 @@ import matplotlib.image
 import mpmath
 import numpy as np
 import pytest
+from cli_runner import diffkit_cli
 
 import diffkit
 
@@ -69,8 +70,8 @@ def test_the_plot_has_a_line_per_scheme_and_a_model_each():
 
 def test_sweep_command_writes_a_png_that_reads_back(tmp_path):
     path = tmp_path / "sweep.png"
-    done = subprocess.run([sys.executable, "-m", "diffkit", "sweep", "sin(x)*exp(x)", "--at", "1",
-                           "--plot", str(path)], capture_output=True, text=True, check=False)
+    done = diffkit_cli("sweep", "sin(x)*exp(x)", "--at", "1",
+                           "--plot", str(path))
     assert done.returncode == 0, done.stderr
     image = matplotlib.image.imread(path)
     assert image.shape[0] > 300
@@ -79,8 +80,7 @@ def test_sweep_command_writes_a_png_that_reads_back(tmp_path):
 
 
 def test_sweep_command_errors_are_one_line():
-    done = subprocess.run([sys.executable, "-m", "diffkit", "sweep", "x*y", "--at", "x=1,y=2"],
-                          capture_output=True, text=True, check=False)
+    done = diffkit_cli("sweep", "x*y", "--at", "x=1,y=2")
     assert done.returncode == 2
     assert done.stderr.startswith("Error: ")
     assert "--wrt" in done.stderr

@@ -6,9 +6,9 @@ import math
 import re
 import shutil
 import subprocess
-import sys
 
 import pytest
+from cli_runner import diffkit_cli
 
 import diffkit
 
@@ -51,9 +51,8 @@ def test_forward_trace_follows_one_direction():
 
 
 def test_trace_command_json_rows():
-    done = subprocess.run([sys.executable, "-m", "diffkit", "trace", SURVEY, "--at", "x1=2,x2=5",
-                           "--mode", "forward", "--wrt", "x2", "--format", "json"],
-                          capture_output=True, text=True, check=False)
+    done = diffkit_cli("trace", SURVEY, "--at", "x1=2,x2=5",
+                           "--mode", "forward", "--wrt", "x2", "--format", "json")
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert data["gradient"]["x2"] == pytest.approx(2 - math.cos(5))
