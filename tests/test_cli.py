@@ -139,3 +139,35 @@ def test_noise_alone_implies_automatic_steps_and_a_fixed_step_refuses_it():
     fixed = run("compare", "sin(x)", "--at", "1", "--noise", "1e-10", "--step", "1e-3")
     assert fixed.returncode == 2
     assert fixed.stderr.startswith("Error: a fixed step ignores the noise level")
+
+
+@pytest.mark.parametrize("width", [80, 100, 120])
+@pytest.mark.parametrize("args", [
+    ["log(x1*x2)*sin(x2), x1**2 + 2*x2**2", "--at", "x1=1", "--at", "x2=1"],  # the README's Jacobian
+    ["4*x**3+x**2+3", "--at", "2"],
+    ["sin(x)/x", "--at", "1e-8"],
+])
+def test_the_table_fits_the_width_and_never_cuts_a_number_or_a_word(monkeypatch, width, args):
+    """At 80, 100 and 120 columns every line fits, every number of every row is
+    printed whole (never shrunk to ``1.8…`` or wrapped), and no word of a note is
+    broken across lines (``derivativ e``)."""
+    import diffkit
+
+    monkeypatch.setenv("COLUMNS", str(width))
+    done = run("compare", *args)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert max(len(line) for line in lines) <= width
+    assert "…" not in done.stdout
+    tokens = set(done.stdout.replace("│", " ").replace("┃", " ").split())
+    numbers = {t.strip("[],") for t in tokens}
+    comparison = diffkit.compare(args[0], at=",".join(args[2::2]))
+    for row in comparison.rows():
+        for column in ("method", "abs error", "rel error", "ops", "evals"):
+            assert row[column] in tokens, (column, row[column])
+        # a long Jacobian row may break between its entries, never inside one
+        for entry in row["derivative"].replace("[", " ").replace("]", " ").replace(",", " ").split():
+            assert entry in numbers, entry
+        for word in row["note"].split():  # its words (timings differ between runs)
+            if word.strip(";,:()").isalpha() and word.strip(";,:()") not in ("µs", "ms", "s"):
+                assert word in tokens, word

@@ -278,5 +278,4 @@ def _side(v: float | None) -> str:
 
 
 def _ops(n: int) -> str:
-    """``1 op``, ``5 ops``."""
-    return f"{n:,} op" if n == 1 else f"{n:,} ops"
+    return fmt.counted(n, "op")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from diffkit import Comparison
+from diffkit.support.formatting import seconds
 
 
 def terminal_safe(text: str) -> str:
@@ -68,29 +69,93 @@ def to_markdown(comparison: Comparison) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: the narrowest note column worth having beside the numbers; below it notes go under
+#: the table
+NOTE_MIN_WIDTH = 28
+
+
 def print_table(comparison: Comparison) -> None:
-    from rich.table import Table
+    """The comparison as a table that fits the console (``_fitted_table``); a long
+    Jacobian row is broken between its entries, never inside a number."""
     from rich.text import Text
 
     console = _console()
     for line in comparison.summary_lines():
         console.print(Text(line))
-    table = Table(header_style="bold")
-    for i, column in enumerate(Comparison.COLUMNS):
-        table.add_column(column, justify="left" if i < 2 else "right", no_wrap=i < 2)
-    table.add_column("note", justify="left", overflow="fold")
-    for row in comparison.rows():
-        style = "red" if row["failed"] else "yellow" if row["flagged"] else None
-        note = ("error: " if row["failed"] else "") + row["note"]
-        table.add_row(*[Text(row[c]) for c in Comparison.COLUMNS], Text(note), style=style)
+    rows = comparison.rows()
+    columns = Comparison.COLUMNS
+    others = sum(_widest(c, [r[c] for r in rows]) for c in columns if c != "derivative")
+    room = console.width - others - (len(columns) - 1)  # left for the derivative, borders off
+    for r in rows:
+        r["derivative"] = "\n".join(_reflow(line, room) for line in r["derivative"].split("\n"))
+    _fitted_table(
+        console, list(columns), [[r[c] for c in columns] for r in rows],
+        notes=[("error: " if r["failed"] else "") + r["note"] for r in rows],
+        labels=[r["method"] for r in rows], left={0, 1},
+        styles=["red" if r["failed"] else "yellow" if r["flagged"] else None for r in rows])
+
+
+def _widest(heading: str, cells: list[str]) -> int:
+    return max([len(heading)] + [len(part) for cell in cells for part in cell.split("\n")])
+
+
+def _fitted_table(console, headings: list[str], cells: list[list[str]], notes: list[str],
+                  labels: list[str], left: set[int], styles: list[str | None] | None = None) -> None:
+    """A table that fits the console: every column but the notes is as wide as its
+    widest cell and never shrunk, cut or wrapped; the notes fill what is left,
+    wrapped at spaces, or move under the table (``label: note``, one paragraph each)
+    when fewer than ``NOTE_MIN_WIDTH`` columns are left.  Too wide even so, the table
+    drops its borders."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    widths = [_widest(h, [row[i] for row in cells]) for i, h in enumerate(headings)]
+    boxed = sum(widths) + 3 * len(widths) + 1  # rich's borders and padding
+    notes_beside = console.width - boxed - 3 >= NOTE_MIN_WIDTH
+    compact = boxed > console.width  # no borders, one space between columns
+    table = Table(header_style="bold", box=box.SIMPLE_HEAD if compact else box.HEAVY_HEAD,
+                  pad_edge=not compact, collapse_padding=compact, show_edge=not compact)
+    for i, heading in enumerate(headings):
+        table.add_column(heading, justify="left" if i in left else "right", no_wrap=True,
+                         min_width=widths[i])
+    if notes_beside:
+        table.add_column("note", justify="left", overflow="fold", ratio=1)
+    styles = styles or [None] * len(cells)
+    for row, note, style in zip(cells, notes, styles, strict=True):
+        table.add_row(*[Text(c) for c in row], *([Text(note)] if notes_beside else []), style=style)
     console.print(table)
+    if not notes_beside:
+        for label, note, style in zip(labels, notes, styles, strict=True):
+            if note:
+                console.print(Text(f"{label}: {note}", style=style))
+
+
+def _reflow(line: str, width: int) -> str:
+    """A matrix row ``[a, b, c]`` broken between entries into lines of at most
+    ``width`` characters (entries are never cut; a single wider entry keeps its line)."""
+    if len(line) <= width or ", " not in line:
+        return line
+    pieces, current = [], ""
+    for entry in line.split(", "):
+        candidate = f"{current}, {entry}" if current else entry
+        if current and len(candidate) + 1 > width:
+            pieces.append(current + ",")
+            current = " " + entry
+        else:
+            current = candidate
+    return "\n".join([*pieces, current])
 
 
 def _console():
-    """rich's console for tables: 120 columns when the output is not a terminal."""
+    """rich's console for tables: the terminal's width; when the output is not a
+    terminal, ``COLUMNS`` if set, else 120."""
+    import os
+
     from rich.console import Console
 
-    return Console(highlight=False, width=None if _is_tty() else 120)
+    width = None if _is_tty() or os.environ.get("COLUMNS", "").isdigit() else 120
+    return Console(highlight=False, width=width)
 
 
 def _is_tty() -> bool:
@@ -127,8 +192,10 @@ def print_sweep_table(result) -> None:
     table = Table(header_style="bold")
     columns = ["scheme", "best error", "at step", "predicted optimal step", "default step",
                "error at default step"]
-    for i, c in enumerate(columns):
-        table.add_column(c, justify="left" if i == 0 else "right")
+    longest = max(len(k) for k in result.errors)
+    for i, c in enumerate(columns):  # names and numbers whole; the headings may wrap
+        table.add_column(c, justify="left" if i == 0 else "right", no_wrap=i == 0,
+                         min_width=max(longest, 6) if i == 0 else 8)
     for row in result.rows():
         table.add_row(Text(row["scheme"]), *[Text("—" if row[c] is None else f"{row[c]:.2e}")
                                              for c in columns[1:]])
@@ -138,15 +205,12 @@ def print_sweep_table(result) -> None:
 
 
 def print_scaling_table(report) -> None:
-    from rich.table import Table
     from rich.text import Text
 
     console = _console()
     what = "the Hessian" if report.hessian else "the derivative"
     console.print(Text(f"{report.family}: measured cost of {what} as n grows"))
-    table = Table(header_style="bold")
-    for i, c in enumerate(["n", "method", "ops", "f ops", "ops / f", "evals", "time", "note"]):
-        table.add_column(c, justify="left" if i in (1, 7) else "right")
+    cells, notes = [], []
     for r in report.rows:
         ratio = "—" if r["ops"] is None else f"{r['ops'] / r['function_ops']:.2f}"
         size = r.get("expression_ops")
@@ -156,8 +220,10 @@ def print_scaling_table(report) -> None:
         if size:
             note = f"derivative: {size['tree']:,} ops as printed, {size['graph']:,} as a graph" + (
                 f", {size['cse']:,} after CSE" if size.get("cse") is not None else "")
-        table.add_row(str(r["n"]), Text(r["method"]), "—" if r["ops"] is None else f"{r['ops']:,}",
+        cells.append([str(r["n"]), r["method"], "—" if r["ops"] is None else f"{r['ops']:,}",
                       f"{r['function_ops']:,}", ratio,
                       "—" if r["evaluations"] is None else str(r["evaluations"]),
-                      "—" if r["seconds"] is None else f"{r['seconds']:.3g} s", Text(note))
-    console.print(table)
+                      seconds(r["seconds"])])
+        notes.append(note)
+    _fitted_table(console, ["n", "method", "ops", "f ops", "ops / f", "evals", "time"], cells,
+                  notes=notes, labels=[f"n = {c[0]}, {c[1]}" for c in cells], left={1})

@@ -13,7 +13,7 @@ from diffkit.ir.counting import OpCounter
 from diffkit.ir.graph import build_graph
 from diffkit.methods.base import MethodResult, Problem
 from diffkit.support.errors import EvaluationError, UnsupportedError
-from diffkit.support.formatting import seconds
+from diffkit.support.formatting import counted, seconds
 
 ID = "compiled"
 
@@ -52,7 +52,7 @@ def run(problem: Problem) -> MethodResult:
     counter.add("program lines", program.ops)
     return MethodResult.measured(
         ID, table, counter, 1,
-        notes=[(f"{program.ops} {'line' if program.ops == 1 else 'lines'} of numpy; "
+        notes=[(f"{counted(program.ops, 'line')} of numpy; "
                 f"compiled in {seconds(took)}, "
                f"ran in {seconds(ran)}")],
         extra={"compile_seconds": took, "run_seconds": ran})

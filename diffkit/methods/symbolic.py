@@ -14,6 +14,7 @@ import numpy as np
 from diffkit.ir.evaluate import evaluate
 from diffkit.methods.base import MethodResult, Problem, Symbolic, rows_of
 from diffkit.support.errors import EvaluationError
+from diffkit.support.formatting import counted
 from diffkit.table.backends import NUMPY
 
 ID = "symbolic"
@@ -44,7 +45,8 @@ def hessian(problem: Problem) -> MethodResult:
 
 
 def _size_note(size: dict[str, int | None]) -> str:
-    note = f"the derivative has {size['tree']:,} ops as printed, {size['graph']:,} as a shared graph"
+    note = (f"the derivative has {counted(size['tree'], 'op')} as printed, "
+            f"{size['graph']:,} as a shared graph")
     if size["cse"] is not None:
-        note += f", {size['cse']} after CSE"
+        note += f", {size['cse']:,} after CSE"
     return note

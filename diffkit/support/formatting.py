@@ -89,6 +89,11 @@ def count(v: int | None) -> str:
     return "—" if v is None else str(v)
 
 
+def counted(n: int, noun: str) -> str:
+    """``1 op``, ``5 ops``, ``1,000 lines``: a count with its noun in the right number."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 def html_table(columns: list[str], rows: list[list[str]], failed: set[int] | None = None,
                caption: str = "", css_class: str = "diffkit", right: set[int] | None = None,
                flagged: set[int] | None = None) -> str:
