@@ -84,3 +84,35 @@ def test_forward_mode_needs_a_pass_per_variable_and_reverse_mode_one():
     assert c.result("fd-central").evaluations == 8
     assert c.result("fd-forward").evaluations == 5
     assert c.result("reverse-mode").ops < c.result("forward-mode").ops
+
+
+def test_the_symbolic_row_says_when_float64_cancelled_its_exact_formula():
+    """sin(x)/x at 1e-8: f′ = cos(x)/x − sin(x)/x² = −3.33e-9 (mpmath), and the two
+    terms of 10⁸ cancel in float64 to a wrong sign.  The row is flagged and says so;
+    where float64 keeps its digits (sin at 1) it says nothing."""
+    import mpmath
+
+    c = diffkit.compare("sin(x)/x", at=1e-8, methods=["symbolic"])
+    row = c.result("symbolic")
+    exact = float(mpmath.diff(lambda t: mpmath.sin(t) / t, mpmath.mpf("1e-8")))
+    assert abs(c.reference["x"] - exact) < 1e-20
+    assert row.status == "unreliable"
+    assert "float64 evaluation lost" in row.notes[0]
+    assert "cancellation" in row.notes[0]
+    calm = diffkit.compare("sin(x)", at=1.0, methods=["symbolic"]).result("symbolic")
+    assert calm.status == "ok"
+    assert "lost" not in " ".join(calm.notes)
+
+
+def test_fd_extended_flags_a_singularity_within_a_few_steps():
+    """tan at the float nearest π/2 (6e-17 from the pole): 50 digits cannot save a step
+    of 3e-17; the estimates at h and 2h disagree and the row says so.  Away from the
+    pole the row stays ok and right to rounding."""
+    import math
+
+    row = diffkit.compare("tan(x)", at=math.pi / 2, methods=["fd-extended"]).result("fd-extended")
+    assert row.status == "unreliable"
+    assert "singular" in row.notes[0]
+    calm = diffkit.compare("tan(x)", at=1.0, methods=["fd-extended"]).result("fd-extended")
+    assert calm.status == "ok"
+    assert abs(calm.derivative["x"] - 1 / math.cos(1.0) ** 2) < 1e-14

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from diffkit.ir.counting import CountingBackend, OpCounter
-from diffkit.methods.base import MethodResult, Problem
+from diffkit.methods.base import OK, UNRELIABLE, MethodResult, Problem
 from diffkit.numerics.differences import (
     EPS,
     combine,
@@ -163,14 +163,19 @@ def steps_text(steps: dict[str, float]) -> str:
 
 EXTENDED = "fd-extended"
 EXTENDED_DIGITS = 50
+#: the estimates at h and 2h agree to this fraction, or the row is flagged (their
+#: truncation errors are ~1e-34 of the value wherever f is smooth on the scale of h)
+EXTENDED_AGREEMENT = 1e-12
 
 
 def run_extended(problem: Problem) -> MethodResult:
     """``fd-extended``: (f(x+h) − f(x−h)) / 2h with f evaluated through the same graph
     in 50-digit arithmetic (mpmath), and h = 1e-20·max(|x|, 1e-100).  Round-off is
     then ~1e-50/h and truncation ~|f'''|h²/6: both far below float64's resolution on
-    every case, the badly scaled ones included.  Costs two high-precision evaluations
-    per variable; fails where x ± h leaves the domain or at a kink."""
+    every case, the badly scaled ones included — unless f is singular within a few
+    steps of x (tan at the float nearest π/2): the estimate is made at 2h and h, and
+    when the two disagree the row is flagged unreliable.  Costs four high-precision
+    evaluations per variable; fails where x ± h leaves the domain or at a kink."""
     import mpmath
 
 
@@ -179,6 +184,7 @@ def run_extended(problem: Problem) -> MethodResult:
     outputs = range(len(problem.output_values))
     rows: list[dict[str, float]] = [{} for _ in outputs]
     steps = {}
+    disagreements: list[float] = []
     rule = stencil(problem.order, 2)
     digits = EXTENDED_DIGITS + 20 * (problem.order - 1)
     points = rule.points
@@ -193,25 +199,38 @@ def run_extended(problem: Problem) -> MethodResult:
             scale = max(abs(base[name]), mpmath.mpf(1e-100))
             # round-off 10^-digits/h^k against truncation h^2: balance at h^(k+2)
             h = mpmath.mpf(10) ** (-digits / (problem.order + 2)) * scale
-            values = {}
-            for o in points:
-                if o == 0:
-                    values[0] = centre
-                    continue
-                moved = dict(base)
-                moved[name] = base[name] + o * h
-                values[o] = problem.run(moved, m)
-                evaluations += 1
-            for k, out in enumerate(outputs):
-                rows[k][name] = float(combine(m, rule, {o: v[out] for o, v in values.items()}, h))
-            steps[name] = float(h)
+            estimates = []
+            for step in (h, h / 2):  # twice: a singularity within a few steps shows
+                values = {}
+                for o in points:
+                    if o == 0:
+                        values[0] = centre
+                        continue
+                    moved = dict(base)
+                    moved[name] = base[name] + o * step
+                    values[o] = problem.run(moved, m)
+                    evaluations += 1
+                estimates.append([combine(m, rule, {o: v[out] for o, v in values.items()}, step)
+                                  for out in outputs])
+            for k in outputs:
+                rows[k][name] = float(estimates[1][k])
+                gap = abs(estimates[0][k] - estimates[1][k])
+                if gap > EXTENDED_AGREEMENT * abs(estimates[1][k]):
+                    disagreements.append(float(gap / abs(estimates[1][k])) if estimates[1][k]
+                                         else math.inf)
+            steps[name] = float(h / 2)
+    notes = [f"{digits}-digit arithmetic; step h = {steps_text(steps)}, checked against 2h"]
+    if disagreements:
+        notes.insert(0, f"unreliable: the estimates at h and 2h differ by {max(disagreements):.1g} "
+                        "of the value: f is singular (or changes fast) within a few steps of x")
     return MethodResult.measured(
         EXTENDED,
         rows,
         counter,
         evaluations,
         step=steps,
-        notes=[f"{digits}-digit arithmetic; step h = {steps_text(steps)}"],
+        notes=notes,
+        status=UNRELIABLE if disagreements else OK,
     )
 
 

@@ -5,19 +5,44 @@ The formula is built by differentiating diffkit's own shared graph with SymPy va
 cross-check).  Exact as a formula, but the formula can swell: the result reports its
 size as printed (tree), as a graph with identical parts shared, and after ``sympy.cse``
 where that is affordable.  Fails when SymPy runs over the symbolic time budget, or
-where the derivative cannot be evaluated (``sqrt`` at 0)."""
+where the derivative cannot be evaluated (``sqrt`` at 0).
+
+An exact formula evaluated in float64 can still be wrong: ``sin(x)/x`` at 1e-8 has
+f′ = cos(x)/x − sin(x)/x², two terms of 10⁸ that cancel to −3.3e-9.  So the formula
+is evaluated a second time at 50 digits (not counted in the row's ops), and the row
+says how many digits float64 lost; past half of them it is flagged unreliable.
+
+>>> from diffkit.methods.base import Problem
+>>> print(run(Problem.of_text("sin(x)/x", "1e-8")).notes[0])
+unreliable: exact formula, but its float64 evaluation lost 16 digits to cancellation (at 50 digits: -3.3333333333333e-9)
+"""
 
 from __future__ import annotations
 
+import math
+
+import mpmath
 import numpy as np
 
 from diffkit.ir.evaluate import evaluate
-from diffkit.methods.base import MethodResult, Problem, Symbolic, rows_of
+from diffkit.methods.base import (
+    OK,
+    UNRELIABLE,
+    MethodResult,
+    Problem,
+    Symbolic,
+    rows_of,
+)
 from diffkit.support.errors import EvaluationError
 from diffkit.support.formatting import counted
-from diffkit.table.backends import NUMPY
+from diffkit.table.backends import MPMATH, NUMPY
 
 ID = "symbolic"
+
+#: the formula is checked at 50 digits up to this many graph nodes
+CHECK_MAX_NODES = 20_000
+#: digits of float64's ~16 lost before a note says so, and before the row is unreliable
+NOTE_DIGITS, UNRELIABLE_DIGITS = 3, 8
 
 
 def _evaluated(problem: Problem, formulas: Symbolic, what: str) -> MethodResult:
@@ -29,9 +54,40 @@ def _evaluated(problem: Problem, formulas: Symbolic, what: str) -> MethodResult:
         values = evaluate(graph, problem.point, m)
     except EvaluationError as err:
         raise EvaluationError(f"the {what} cannot be evaluated here: {err.message}") from None
-    rows = rows_of([float(np.real(values[o])) for o in graph.outputs], problem.variables)
-    return MethodResult.measured(ID, rows, counter, 1, notes=[_size_note(size)],
-                                 extra={"expression_ops": size})
+    computed = [float(np.real(values[o])) for o in graph.outputs]
+    rows = rows_of(computed, problem.variables)
+    lost, exact = _digits_lost(graph, problem.point, computed)
+    notes = [_size_note(size)]
+    if lost >= NOTE_DIGITS:
+        flag = "unreliable: " if lost >= UNRELIABLE_DIGITS else ""
+        notes.insert(0, f"{flag}exact formula, but its float64 evaluation lost {lost} digits to "
+                        f"cancellation (at 50 digits: {mpmath.nstr(exact, 14)})")
+    return MethodResult.measured(ID, rows, counter, 1, notes=notes, extra={"expression_ops": size},
+                                 status=UNRELIABLE if lost >= UNRELIABLE_DIGITS else OK)
+
+
+def _digits_lost(graph, point: dict[str, float], computed: list[float]) -> tuple[int, object]:
+    """How many decimal digits the float64 evaluation lost, at worst over the outputs
+    (log10 of its relative error over ε, from the same graph at 50 digits), and the
+    50-digit value of that output.  (0, None) where the check cannot run."""
+    if len(graph.nodes) > CHECK_MAX_NODES:
+        return 0, None
+    try:
+        with mpmath.workdps(50):
+            values = evaluate(graph, {k: mpmath.mpf(v) for k, v in point.items()}, MPMATH)
+            exact = [mpmath.re(values[o]) for o in graph.outputs]
+    except (EvaluationError, ArithmeticError, ValueError, TypeError):
+        return 0, None
+    worst, at = 0, None
+    eps = float(np.finfo(float).eps)
+    for value, reference in zip(computed, exact, strict=True):
+        if not math.isfinite(value) or reference == 0:
+            continue
+        relative = float(abs((mpmath.mpf(value) - reference) / reference))
+        lost = min(16, math.floor(math.log10(relative / eps))) if relative > eps else 0
+        if lost > worst:
+            worst, at = lost, reference
+    return worst, at
 
 
 def run(problem: Problem) -> MethodResult:
