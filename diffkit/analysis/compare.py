@@ -198,6 +198,10 @@ def compare(
     reports its own ``error`` in its row and the other rows still answer.
     """
     chosen = method_ids(methods)
+    without_hessian: list[str] = []
+    if hessian and methods is None:  # the table shows the methods that compute one
+        without_hessian = [m for m in chosen if m not in HESSIANS]
+        chosen = [m for m in chosen if m in HESSIANS]
     if step is not None and step != "auto" and not (
         isinstance(step, int | float) and not isinstance(step, bool)
         and np.isfinite(step) and step > 0
@@ -268,6 +272,7 @@ def compare(
         results=results,
         value_error=value_error,
         not_differentiable=[str(k) for k in kinks],
+        without_hessian=without_hessian,
     )
     # the formulas, too large to print past FORMULA_MAX_OPS, are built only if shown or asked
     if "symbolic" in chosen or problem.graph.op_count <= FORMULA_MAX_OPS:

@@ -46,6 +46,7 @@ class Comparison:
     one_sided: dict[str, tuple[float | None, float | None]] | None = None
     noise: str | None = None
     order: int = 1
+    without_hessian: list[str] = field(default_factory=list)  # left out of a Hessian table
 
     @property
     def variables(self) -> list[str]:
@@ -116,6 +117,7 @@ class Comparison:
                 if self.one_sided is not None else None
             ),
             "noise": self.noise,
+            "without_hessian": list(self.without_hessian),
         })
 
     # -- text and HTML -------------------------------------------------------------
@@ -140,6 +142,9 @@ class Comparison:
             for row in self.reference_hessian or []:
                 lines.append("exact  [" + ", ".join(fmt.number(v) for v in row) + "]")
             lines.append(f"reference: {self.reference_error or self.reference_detail}")
+            if self.without_hessian:
+                lines.append(f"not shown: {', '.join(self.without_hessian)} "
+                             "(first derivatives only)")
             return lines
         if isinstance(self.value, list) or (self.reference_jacobian and len(self.reference_jacobian) > 1):
             lines.append(f"Jacobian (rows: the {len(self.value or [])} outputs; columns: "
