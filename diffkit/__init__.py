@@ -17,7 +17,7 @@ from diffkit.analysis.directional import Directional, jvp, vjp
 from diffkit.analysis.gradcheck import GradientCheck, check_gradient
 from diffkit.analysis.scaling import ScalingReport, scaling
 from diffkit.analysis.sweep import Sweep, sweep
-from diffkit.analysis.trace import Trace, record, to_dot, trace
+from diffkit.analysis.trace import Trace, draw_graph, record, to_dot, trace
 from diffkit.inputs.parse import parse
 from diffkit.ir.compiled import Compiled
 from diffkit.ir.graph import Graph, build_graph
@@ -84,6 +84,7 @@ __all__ = [  # noqa: RUF022  (the functions f is written with come last)
     "stencil",
     "sweep",
     "to_dot",
+    "draw_graph",
     "trace",
     "vjp",
     "derivative",

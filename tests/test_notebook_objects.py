@@ -104,9 +104,12 @@ def test_sweep_plot_draws_one_measured_line_per_scheme():
 def test_trace_plot_draws_the_computation_graph():
     t = dk.trace("log(x1) + x1*x2 - sin(x2)", at="x1=2,x2=5", mode="reverse")
     ax = t.plot().axes[0]
-    # edges: ln←x1; ×←x1, x2; +←ln, ×; sin←x2; −←+, sin: 1 + 2 + 2 + 1 + 2
-    assert len(ax.get_lines()) == 8
-    assert len(ax.texts) == 7  # one box per intermediate
+    arrows = [a for a in ax.texts if getattr(a, "arrow_patch", None) is not None]
+    boxes = [a for a in ax.texts if getattr(a, "arrow_patch", None) is None]
+    # edges, each an arrow: ln←x1; ×←x1, x2; +←ln, ×; sin←x2; −←+, sin: 1 + 2 + 2 + 1 + 2
+    assert len(arrows) == 8
+    assert all(a.arrow_patch.get_arrowstyle().__class__.__name__ == "CurveFilledB" for a in arrows)
+    assert len(boxes) == 7  # one box per intermediate
 
 
 def test_scaling_and_gradient_check_plots():

@@ -16,6 +16,7 @@ what forward and reverse mode compute; it does not compute it a second way.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +35,7 @@ from diffkit.support import formatting as fmt
 from diffkit.support.budget import bounded
 from diffkit.support.errors import DiffkitError
 from diffkit.support.limits import DEFAULT_LIMITS, Limits
-from diffkit.support.plotting import plot_trace
+from diffkit.support.plotting import plot_graph, plot_trace
 from diffkit.table.backends import NUMPY
 from diffkit.table.primitives import MINUS_ONE, ONE, PRIMITIVES, ZERO
 from diffkit.values.dual import Dual, arithmetic, tangent_at
@@ -82,16 +83,17 @@ class Trace:
     def __str__(self) -> str:
         dot = "̇" if self.mode == "forward" else "̄"
         lines = [f"primal trace of {self.expression}"]
-        width = max(len(f"{r.name} = {r.operation}") for r in self.primal)
+        names = max(_shown_width(r.name) for r in self.primal)
+        width = max(_shown_width(r.operation) for r in self.primal)
         for r in self.primal:
-            lines.append(f"  {f'{r.name} = {r.operation}':<{width}}  = {r.value:.6g}")
+            lines.append(f"  {_padded(r.name, names)} = {_padded(r.operation, width)}  = {r.value:.6g}")
         title = (f"tangent trace (seed: ẋ = 1 for {self.wrt}, 0 for the others)"
                  if self.mode == "forward" else "adjoint trace (seed: v̄ = 1 at the output), in reverse order")
         lines += ["", title]
-        width = max([len(r.rule) for r in self.derivative_rows] + [1])
+        width = max([_shown_width(r.rule) for r in self.derivative_rows] + [1])
         for r in self.derivative_rows:
-            name = r.name[0] + dot + r.name[1:]
-            lines.append(f"  {name} = {r.rule:<{width}}  = {r.derivative:.6g}")
+            name = _padded(r.name[0] + dot + r.name[1:], names)
+            lines.append(f"  {name} = {_padded(r.rule, width)}  = {r.derivative:.6g}")
         result = ", ".join(f"∂f/∂{k} = {v:.10g}" for k, v in self.gradient.items())
         lines += ["", f"f = {self.value:.10g};  {result}"]
         return "\n".join(lines)
@@ -134,18 +136,39 @@ class Trace:
         return plot_trace(self, ax=ax)
 
 
+def _shown_width(text: str) -> int:
+    """Columns ``text`` takes on a terminal: a combining mark (the bar of v̄, the dot
+    of v̇) sits on the letter before it and takes none."""
+    return sum(not unicodedata.combining(c) for c in text)
+
+
+def _padded(text: str, width: int) -> str:
+    return text + " " * (width - _shown_width(text))
+
+
+def _in_survey_order(graph: Graph) -> list[int]:
+    """The operations in the order of Baydin et al.'s tables: by level (an operation
+    comes one level after its deepest argument), and within a level in the order they
+    were written (text) or run (a Python function).  For ln(x1) + x1·x2 − sin(x2):
+    v₁ = ln v₋₁, v₂ = v₋₁ × v₀, v₃ = sin v₀, v₄ = v₁ + v₂, v₅ = v₄ − v₃."""
+    level: list[int] = []
+    for node in graph.nodes:
+        own = node.op not in ("var", "const")
+        level.append(1 + max((level[a] for a in node.args), default=0) if own else 0)
+    ops = [i for i, n in enumerate(graph.nodes) if n.op not in ("var", "const")]
+    return sorted(ops, key=lambda i: (level[i], i))
+
+
 def _numbering(graph: Graph, variables: list[str]) -> dict[int, str]:
-    """Survey names: inputs v₁₋ₙ … v₀ in variable order, then v₁, v₂, … per operation."""
+    """Survey names: inputs v₁₋ₙ … v₀ in variable order, then v₁, v₂, … per operation
+    (``_in_survey_order``)."""
     names: dict[int, str] = {}
     var_nodes = {n.name: i for i, n in enumerate(graph.nodes) if n.op == "var"}
     for k, name in enumerate(variables):
         if name in var_nodes:
             names[var_nodes[name]] = _v(k + 1 - len(variables))
-    count = 0
-    for i, node in enumerate(graph.nodes):
-        if node.op not in ("var", "const"):
-            count += 1
-            names[i] = _v(count)
+    for count, i in enumerate(_in_survey_order(graph), 1):
+        names[i] = _v(count)
     return names
 
 
@@ -174,7 +197,7 @@ def trace(expression: str | sp.Expr, at: PointLike, mode: str = "forward",
     if mode == "forward":
         wrt = choose_variable(variables, wrt, "forward mode follows one direction")
     names = _numbering(graph, variables)
-    ops = [i for i, n in enumerate(graph.nodes) if n.op not in ("var", "const")]
+    ops = _in_survey_order(graph)
     inputs = [i for i, n in enumerate(graph.nodes) if n.op == "var"]
     inputs.sort(key=lambda i: variables.index(graph.nodes[i].name))
     primal = [TraceRow(names[i], graph.nodes[i].name, float(values[i])) for i in inputs]
@@ -274,7 +297,7 @@ def _recorded(expression: Any, at: Any, limits: Limits):
     if len(parsed.outputs) > 1:
         raise DiffkitError("a trace follows a scalar f; this f returns several values")
     variables = parsed.variables
-    graph = build_graph(parsed.outputs, guards=parsed.guards)
+    graph = build_graph(parsed.outputs, guards=parsed.guards, written=parsed.written)
     if at is None:
         return graph, None, None, variables, str(expression)
     point = point_from(at, variables)
@@ -300,6 +323,22 @@ def record(f: Any, at: Any, *, limits: Limits = DEFAULT_LIMITS) -> Graph:
 
 
 @bounded
+def draw_graph(expression: Any, at: Any = None, *, limits: Limits = DEFAULT_LIMITS) -> Any:
+    """The computation graph drawn with matplotlib (the picture ``to_dot`` describes,
+    without Graphviz): returns the Figure.  A Python function's graph is the one it
+    records at ``at``."""
+    graph, _, _, variables, label = _recorded(expression, at, limits)
+    names = _numbering(graph, variables)
+    inputs = sorted((i for i, n in enumerate(graph.nodes) if n.op == "var"),
+                    key=lambda i: variables.index(graph.nodes[i].name))
+    boxes = [(names[i], f"{names[i]} = {graph.nodes[i].name}", []) for i in inputs]
+    boxes += [(names[i], f"{names[i]} = {_operation(graph, names, i)}",
+               [names[j] for j in graph.nodes[i].args if j in names])
+              for i in _in_survey_order(graph)]
+    return plot_graph(boxes, f"the computation graph of {label}")
+
+
+@bounded
 def to_dot(expression: Any, at: Any = None, *, limits: Limits = DEFAULT_LIMITS) -> str:
     """The computation graph in Graphviz DOT: one node per input, constant and
     operation, an edge from each argument to its user, the output doubly circled.
@@ -307,7 +346,11 @@ def to_dot(expression: Any, at: Any = None, *, limits: Limits = DEFAULT_LIMITS) 
     graph, _, _, variables, _ = _recorded(expression, at, limits)
     names = _numbering(graph, variables)
     lines = ["digraph diffkit {", "  rankdir=LR;", '  node [fontname="Helvetica"];']
-    for i, node in enumerate(graph.nodes):
+    inputs = sorted((i for i, n in enumerate(graph.nodes) if n.op == "var"),
+                    key=lambda i: variables.index(graph.nodes[i].name))
+    constants = [i for i, n in enumerate(graph.nodes) if n.op == "const"]
+    for i in [*inputs, *constants, *_in_survey_order(graph)]:  # in the trace's order
+        node = graph.nodes[i]
         if node.op == "var":
             label, shape = f"{names[i]} = {node.name}", "box"
         elif node.op == "const":

@@ -213,7 +213,8 @@ def trace(expression: str, at: tuple[str, ...], mode: str, wrt: str | None,
 @click.option("--output", "-o", "output", type=click.Path(dir_okay=False, writable=True),
               default=None, help="Write the DOT text here (default: standard output).")
 @click.option("--png", "png", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Also render a PNG with Graphviz's `dot` program, if it is installed.")
+              help="Also draw it as a PNG (with Graphviz's `dot` if it is installed, else "
+                   "with matplotlib).")
 def graph(expression: str, output: str | None, png: str | None) -> None:
     """Write the computation graph of EXPRESSION as Graphviz DOT.
 
@@ -225,7 +226,8 @@ def graph(expression: str, output: str | None, png: str | None) -> None:
     for option, path in (("-o", output), ("--png", png)):
         if path is not None and not path:
             raise InputError(f"{option} needs a file name")
-    dot = diffkit.to_dot(read_expression(expression))
+    text = read_expression(expression)
+    dot = diffkit.to_dot(text)
     if output is not None:
         try:
             with open(output, "w", encoding="utf-8") as handle:
@@ -235,17 +237,26 @@ def graph(expression: str, output: str | None, png: str | None) -> None:
     else:
         click.echo(dot, nl=False)
     if png:
-        import shutil
-        import subprocess
+        _draw_png(text, dot, png)
 
-        program = shutil.which("dot")
-        if program is None:
-            raise InputError("Graphviz's `dot` program is not installed (apt-get install graphviz); "
-                             "the DOT text was still written")
+
+def _draw_png(expression: str, dot: str, png: str) -> None:
+    """The graph as a PNG: Graphviz's ``dot`` when it is installed, else matplotlib."""
+    import shutil
+    import subprocess
+
+    program = shutil.which("dot")
+    if program is not None:
         done = subprocess.run([program, "-Tpng", "-o", png], input=dot, text=True,
                               capture_output=True, check=False)
         if done.returncode != 0:
             raise InputError(f"dot could not draw the graph: {done.stderr.strip()[:200]}")
+        return
+    figure = diffkit.draw_graph(expression)
+    try:
+        figure.savefig(png, dpi=120, bbox_inches="tight")
+    except OSError as err:
+        raise InputError(f"cannot write {png}: {err.strerror or err}") from None
 
 
 @cli.command()

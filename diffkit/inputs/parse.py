@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import ast
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sympy as sp
@@ -75,6 +75,8 @@ class Parsed:
 
     outputs: list[sp.Expr]
     guards: list[sp.Expr]
+    #: the column where each call and operation was written (text input only)
+    written: dict[sp.Expr, int] = field(default_factory=dict)
 
     @property
     def variables(self) -> list[str]:
@@ -87,12 +89,12 @@ def parse_function(text: Any, limits: Limits = DEFAULT_LIMITS) -> Parsed:
     input: SymPy has already evaluated it)."""
     if not isinstance(text, str):
         return Parsed(parse_outputs(text, limits), [])
-    exprs, guards = _parse_text(text, limits, vector=True, with_guards=True)
+    exprs, guards, written = _parse_text(text, limits, vector=True, with_guards=True)
     present: set[sp.Basic] = set()
     for e in exprs:
         present.update(sp.preorder_traversal(e))
     kept = list(dict.fromkeys(g for g in guards if g not in present))
-    return Parsed(exprs, kept)
+    return Parsed(exprs, kept, written)
 
 
 def parse_outputs(text: Any, limits: Limits = DEFAULT_LIMITS) -> list[sp.Expr]:
@@ -153,7 +155,7 @@ def _parse_text(text: Any, limits: Limits, vector: bool, with_guards: bool = Fal
         if expr.has(sp.I):
             raise ParseError("the expression is not real (complex numbers are not supported)")
         _check_folded_constants(expr)
-    return (exprs, builder.guards) if with_guards else exprs
+    return (exprs, builder.guards, builder.written) if with_guards else exprs
 
 
 def _check_folded_constants(expr: sp.Expr) -> None:

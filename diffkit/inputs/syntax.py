@@ -86,6 +86,9 @@ class Builder:
         #: (``sqrt(x)*sqrt(x)`` becomes ``x``): unevaluated, one per division, power
         #: and domain-restricted call on a variable
         self.guards: list[sp.Expr] = []
+        #: where each call and operation was written (its first column): traces and
+        #: graphs number the operations in the order the user wrote them
+        self.written: dict[sp.Expr, int] = {}
 
     def col(self, node: ast.AST) -> int | None:
         offset = getattr(node, "col_offset", None)
@@ -99,6 +102,7 @@ class Builder:
     # -- the walk ---------------------------------------------------------
     def build(self, body: ast.AST) -> sp.Expr:
         built: dict[int, _Built] = {}
+        operations: list[tuple[_Built, int]] = []
         stack: list[tuple[ast.AST, int, bool]] = [(body, 0, False)]
         count = self.count
         while stack:
@@ -117,9 +121,15 @@ class Builder:
                 for child, child_depth in reversed(self.children(node, depth)):
                     stack.append((child, child_depth, False))
             else:
-                built[id(node)] = self.combine(node, built)
+                made = built[id(node)] = self.combine(node, built)
+                if isinstance(node, ast.Call | ast.BinOp | ast.UnaryOp):
+                    operations.append((made, node.col_offset))
         self.count = count  # the node limit holds across the components of a vector
-        return built[id(body)].sympy()
+        result = built[id(body)].sympy()
+        for made, column in operations:  # a chain (a + b − c) has its SymPy form by now
+            if made.expr is not None:
+                self.written.setdefault(made.expr, column)
+        return result
 
     def children(self, node: ast.AST, depth: int) -> list[tuple[ast.AST, int]]:
         if isinstance(node, ast.BinOp):

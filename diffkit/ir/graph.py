@@ -23,7 +23,8 @@ v7 = v6 + v5
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,10 +116,29 @@ def format_operation(op: str, args: list[str], pretty: bool = False) -> str:
 
 
 class _Builder:
-    def __init__(self) -> None:
+    def __init__(self, written: Mapping[sp.Basic, int] | None = None) -> None:
         self.nodes: list[Node] = []
         self.ids: dict[Node, int] = {}
         self.memo: dict[sp.Basic, int] = {}
+        self.written = written
+        self.places: dict[sp.Basic, float] = {}
+
+    def place(self, expr: sp.Basic, depth: int = 0) -> float:
+        """Where ``expr`` was written: its own column, else its leftmost part's (looked
+        for a few levels down: ``-sin(x)`` is where ``sin(x)`` was written)."""
+        if expr not in self.places:
+            found = self.written.get(expr) if self.written else None
+            if found is None and depth < 4:
+                found = min((self.place(a, depth + 1) for a in expr.args), default=math.inf)
+            self.places[expr] = math.inf if found is None else found
+        return self.places[expr]
+
+    def in_written_order(self, items: list, key_of) -> list:
+        """``items`` in the order the user wrote them (SymPy sorts the arguments of a
+        sum or product its own way), when the columns are known."""
+        if not self.written:
+            return items
+        return sorted(items, key=lambda item: self.place(key_of(item)))
 
     def add(self, node: Node) -> int:
         found = self.ids.get(node)
@@ -182,7 +202,7 @@ class _Builder:
 
     def plan_add(self, expr: sp.Add):
         terms, negative = [], []
-        for term in expr.args:
+        for term in self.in_written_order(list(expr.args), lambda t: t):
             coeff = term.as_coeff_Mul()[0]
             if coeff.is_negative:
                 terms.append(-term)
@@ -221,7 +241,7 @@ class _Builder:
                 negate = True
             else:
                 numerator.append(coeff)
-        for f in factors:
+        for f in self.in_written_order(list(factors), lambda f: f):
             if f.is_Pow and f.exp.is_Number and f.exp.is_negative:
                 denominator.append(f.base if f.exp == -1 else sp.Pow(f.base, -f.exp, evaluate=False))
             else:
@@ -291,7 +311,8 @@ def _clip(expr: sp.Basic, n: int = 60) -> str:
 
 
 def build_graph(exprs: sp.Expr | Sequence[sp.Expr], *, cse: bool = False,
-                guards: Sequence[sp.Expr] = ()) -> Graph:
+                guards: Sequence[sp.Expr] = (),
+                written: Mapping[sp.Basic, int] | None = None) -> Graph:
     """Build one graph for one expression or several (their shared parts once).
 
     Identical subexpressions always become one node.  ``cse=True`` first runs
@@ -299,10 +320,12 @@ def build_graph(exprs: sp.Expr | Sequence[sp.Expr], *, cse: bool = False,
     ``x*y*z`` and ``x*y*w``); its replacements become ordinary nodes.  ``guards`` are
     evaluated with f but are not outputs: subexpressions as the user wrote them,
     whose domain checks must hold wherever f is evaluated (see ``parse.Parsed``).
+    ``written`` (``Parsed.written``) orders the terms of sums and products as the
+    user wrote them, so that nodes are made in that order (traces number them so).
     """
     many = isinstance(exprs, Sequence) and not isinstance(exprs, sp.Basic)
     items = [_as_sympy(e) for e in (list(exprs) if many else [exprs])]
-    builder = _Builder()
+    builder = _Builder(written)
     if cse:
         replacements, items = sp.cse(items)
         for symbol, value in replacements:

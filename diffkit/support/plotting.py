@@ -129,39 +129,48 @@ def plot_comparison(comparison: Any, ax: Any = None) -> Any:
 
 
 def plot_trace(trace: Any, ax: Any = None) -> Any:
-    """The computation graph of a trace: inputs on the left, each operation one layer
-    right of its deepest argument, an edge per argument, and each node's value (and its
-    tangent or adjoint) under its name."""
-    fig, ax = _new_axes(ax, (9.0, 4.8))
-    depth: dict[str, int] = {}
-    for row in trace.primal:
-        depth[row.name] = 1 + max((depth[a] for a in row.args), default=-1)
-    layers: dict[int, list[str]] = {}
-    for row in trace.primal:
-        layers.setdefault(depth[row.name], []).append(row.name)
-    where = {name: (d, -(k - (len(names) - 1) / 2))
-             for d, names in layers.items() for k, name in enumerate(names)}
+    """The computation graph of a trace (``plot_graph``) with each node's value and
+    its tangent or adjoint under its name."""
     derivative = {r.name: r.derivative for r in trace.derivative_rows}
     mark = "̇" if trace.mode == "forward" else "̄"
+    boxes = []
     for row in trace.primal:
-        x1, y1 = where[row.name]
-        for a in row.args:
-            x0, y0 = where[a]
-            ax.plot([x0, x1], [y0, y1], "-", color="0.55", lw=1.2, zorder=1)
-    for row in trace.primal:
-        x, yv = where[row.name]
         text = f"{row.name} = {row.operation}\n{row.value:.4g}"
         if derivative.get(row.name) is not None:
             text += f"\n{row.name[0]}{mark}{row.name[1:]} = {derivative[row.name]:.4g}"
-        is_input = not row.args
-        ax.text(x, yv, text, ha="center", va="center", fontsize=8, zorder=2,
-                bbox={"boxstyle": "square" if is_input else "round", "fc": "#e8f0fe" if is_input
-                      else "white", "ec": "#1f77b4"})
+        boxes.append((row.name, text, row.args))
+    return plot_graph(boxes, f"{trace.mode} mode on {trace.expression}", ax)
+
+
+def plot_graph(boxes: list[tuple[str, str, list[str]]], title: str, ax: Any = None) -> Any:
+    """A computation graph drawn with matplotlib (no Graphviz needed): ``boxes`` are
+    (name, text, names of its arguments) in evaluation order; inputs (no arguments)
+    sit on the left in square boxes, each operation one layer right of its deepest
+    argument, and an arrow runs from each argument to its user."""
+    fig, ax = _new_axes(ax, (9.0, 4.8))
+    depth: dict[str, int] = {}
+    for name, _, args in boxes:
+        depth[name] = 1 + max((depth[a] for a in args), default=-1)
+    layers: dict[int, list[str]] = {}
+    for name, _, _ in boxes:
+        layers.setdefault(depth[name], []).append(name)
+    where = {name: (d, -(k - (len(names) - 1) / 2))
+             for d, names in layers.items() for k, name in enumerate(names)}
+    for name, _, args in boxes:
+        for a in args:
+            ax.annotate("", xy=where[name], xytext=where[a], zorder=1,
+                        arrowprops={"arrowstyle": "-|>", "color": "0.45", "lw": 1.2,
+                                    "shrinkA": 22, "shrinkB": 22, "mutation_scale": 12})
+    for name, text, args in boxes:
+        x, y = where[name]
+        ax.text(x, y, text, ha="center", va="center", fontsize=8, zorder=2,
+                bbox={"boxstyle": "round" if args else "square",
+                      "fc": "white" if args else "#e8f0fe", "ec": "#1f77b4"})
+    tallest = max(len(v) for v in layers.values())
     ax.set_xlim(-0.6, max(layers) + 0.6)
-    ax.set_ylim(-max(len(v) for v in layers.values()) / 2 - 0.3,
-                max(len(v) for v in layers.values()) / 2 + 0.3)
+    ax.set_ylim(-tallest / 2 - 0.3, tallest / 2 + 0.3)
     ax.set_axis_off()
-    ax.set_title(f"{trace.mode} mode on {trace.expression}", fontsize=10)
+    ax.set_title(title, fontsize=10)
     return fig
 
 
