@@ -159,3 +159,19 @@ def test_the_sweeps_error_model_lies_on_the_measured_errors():
         measured, model = s.errors[scheme], s.model_error(scheme, s.steps)
         kept = np.isfinite(measured) & (s.steps > 1e-13) & (s.steps < 1e-3)
         assert abs(np.median(np.log10(measured[kept] / model[kept]))) < 1, scheme
+
+
+def test_an_unreliable_richardson_row_gives_its_estimate_once():
+    """Noise of 1e-9 on sin: the table cannot get below it; the row is flagged with
+    its estimate in the flag, not repeated in a second note."""
+    def noisy(x):
+        return np.sin(x) + 1e-9 * np.sin(1e9 * x + 123.4)  # a wiggle no step resolves
+
+    row = diffkit.compare(noisy, at=1.0, methods=["fd-richardson"]).result("fd-richardson")
+    assert row.status == "unreliable"
+    assert " ".join(row.notes).count("±") == 1
+
+
+def test_nested_dual_numbers_are_written_with_subscripts():
+    row = diffkit.compare("sin(x)", at=1.0, order=3, methods=["forward-mode"]).result("forward-mode")
+    assert "x + ε₁ + … + ε₃" in row.notes[0]

@@ -43,9 +43,13 @@ def run(problem: Problem) -> MethodResult:
         counter,
         len(problem.variables),
         notes=["one pass per variable" + (" (a column of the Jacobian each)" if len(rows) > 1 else "")
-               + ("" if k == 1 else f"; nested dual numbers x + ε₁ + … + ε{k}: 2^{k} times the "
+               + ("" if k == 1 else f"; nested dual numbers x + ε₁ + … + ε{_subscript(k)}: 2^{k} times the "
                   "work of one dual pass (Taylor arithmetic would cost O(k²))")],
     )
+
+
+def _subscript(k: int) -> str:
+    return str(k).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
 def _vector_mode(problem: Problem) -> MethodResult:

@@ -134,12 +134,13 @@ def _richardson(problem: Problem, levels: int, derivative: int | None, shrink: f
             estimates.append(estimate)
     steps = {name: ts[0].h0 for name, ts in tables.items()}
     estimate = max(estimates)
-    notes = [f"error estimate ±{estimate:.2g}; first step h = {steps_text(steps)}"]
     scale = max(abs(v) for row in rows for v in row.values())
     unreliable = not estimate <= UNRELIABLE * max(scale, 1e-300)
     if unreliable:
-        notes.insert(0, f"unreliable: the error estimate ±{estimate:.2g} is more than "
-                        f"{UNRELIABLE:g} of the value")
+        notes = [(f"unreliable: the error estimate ±{estimate:.2g} is more than {UNRELIABLE:g} "
+                 f"of the value"), f"first step h = {steps_text(steps)}"]
+    else:
+        notes = [f"error estimate ±{estimate:.2g}; first step h = {steps_text(steps)}"]
     return MethodResult.measured(
         RICHARDSON,
         rows,
