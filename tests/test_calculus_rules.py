@@ -116,3 +116,28 @@ def test_fd_extended_flags_a_singularity_within_a_few_steps():
     calm = diffkit.compare("tan(x)", at=1.0, methods=["fd-extended"]).result("fd-extended")
     assert calm.status == "ok"
     assert abs(calm.derivative["x"] - 1 / math.cos(1.0) ** 2) < 1e-14
+
+
+@pytest.mark.parametrize(("text", "value", "slope"), [
+    ("sin(x)/x", 1, 0),
+    ("(exp(x) - 1)/x", 1, mpmath.mpf(1) / 2),
+    ("(1 - cos(x))/x**2", mpmath.mpf(1) / 2, 0),
+])
+def test_a_removable_singularity_reports_the_continuous_extension(text, value, slope):
+    """f is 0/0 at 0: every row says f is undefined there, and the reference is the
+    continuous extension's derivative (the known limits: the Taylor series' first
+    coefficients, 1 − x²/6, 1 + x/2, 1/2 − x²/24)."""
+    c = diffkit.compare(text, at=0)
+    assert c.extension is not None
+    assert c.extension.value == pytest.approx(float(value), abs=1e-15)
+    assert c.reference["x"] == pytest.approx(float(slope), abs=1e-15)
+    for row in c.results:
+        assert row.status == "failed"
+        assert "undefined at this point" in row.error
+        assert "removable singularity" in row.error
+
+
+def test_a_pole_is_not_extended():
+    c = diffkit.compare("1/x", at=0)
+    assert c.extension is None
+    assert c.reference is None

@@ -19,6 +19,7 @@ import numpy as np
 import sympy as sp
 
 from diffkit.analysis.comparison import Comparison
+from diffkit.analysis.extension import SYMPY_LIMIT, continuous_extension
 from diffkit.analysis.reference import Reference, one_sided
 from diffkit.inputs.point import PointLike
 from diffkit.ir.evaluate import evaluate, find_kinks, is_finite
@@ -157,6 +158,27 @@ def _measure(results: list[MethodResult], ref: Reference) -> None:
             r.rel_error = float(max(rel_errors))
 
 
+def _extend(comparison: Comparison, expr: sp.Expr, value_error: str, seconds: float) -> None:
+    """At a removable singularity (``sin(x)/x`` at 0): the continuous extension's
+    derivative becomes the reference, and every row says f itself is undefined here."""
+    (name, x0), = comparison.point.items()
+    extension = continuous_extension(expr, name, x0, seconds)
+    if extension is None:
+        return
+    comparison.extension = extension
+    comparison.reference = {name: extension.derivative}
+    comparison.reference_jacobian = [[extension.derivative]]
+    comparison.reference_method = SYMPY_LIMIT
+    comparison.reference_detail = (
+        f"f is undefined here, but its continuous extension has f = {extension.text_value} and "
+        f"f' = {extension.text_derivative} (SymPy limits from both sides)")
+    comparison.reference_error = None
+    for r in comparison.results:
+        if r.error is not None:
+            r.error = (f"f is undefined at this point ({value_error}): a removable singularity; "
+                       f"the continuous extension's f' = {extension.text_derivative}")
+
+
 def method_ids(methods: Iterable[str] | None) -> list[str]:
     """Validate method ids (all of them, in table order, when ``None``)."""
     if methods is None:
@@ -287,6 +309,8 @@ def compare(
             comparison.reference_error = internal_error(err)
     if value_error:
         comparison.reference_error = f"f cannot be evaluated at this point in float64 ({value_error})"
+        if len(point) == 1 and len(exprs) == 1 and order == 1 and not hessian:
+            _extend(comparison, exprs[0], value_error, _left(deadline))
         return comparison
     if kinks and (order != 1 or vector):
         comparison.reference_error = "not differentiable at this point"

@@ -8,6 +8,7 @@ from typing import Any
 
 import sympy as sp
 
+from diffkit.analysis.extension import Extension
 from diffkit.methods import MethodResult
 from diffkit.methods.base import NO_DERIVATIVE, UNRELIABLE
 from diffkit.support import formatting as fmt
@@ -47,6 +48,7 @@ class Comparison:
     noise: str | None = None
     order: int = 1
     without_hessian: list[str] = field(default_factory=list)  # left out of a Hessian table
+    extension: Extension | None = None  # at a removable singularity: the continuous one
 
     @property
     def variables(self) -> list[str]:
@@ -118,6 +120,8 @@ class Comparison:
             ),
             "noise": self.noise,
             "without_hessian": list(self.without_hessian),
+            "continuous_extension": None if self.extension is None else {
+                "value": self.extension.value, "derivative": self.extension.derivative},
         })
 
     # -- text and HTML -------------------------------------------------------------
@@ -137,6 +141,9 @@ class Comparison:
             )
         else:
             lines.append(f"f cannot be evaluated here: {self.value_error}")
+            if self.extension is not None:
+                lines.append(f"its continuous extension: f = {self.extension.text_value}, "
+                             f"f' = {self.extension.text_derivative} (SymPy limits from both sides)")
         if self.reference_hessian is not None or any(r.hessian for r in self.results):
             lines.append(f"Hessian (rows and columns: {', '.join(self.variables)})")
             for row in self.reference_hessian or []:
@@ -153,7 +160,7 @@ class Comparison:
                 lines.append("exact  [" + ", ".join(fmt.number(v) for v in row) + "]")
             if not self.reference_jacobian:
                 lines.append("exact  unavailable")
-        for name in ([] if isinstance(self.value, list) else self.variables):
+        for name in ([] if isinstance(self.value, list) or self.extension else self.variables):
             if not self.derivatives:
                 formula = "?"
             elif self._printable(SHOWN_FORMULA_OPS):
