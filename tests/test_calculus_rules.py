@@ -141,3 +141,16 @@ def test_a_pole_is_not_extended():
     c = diffkit.compare("1/x", at=0)
     assert c.extension is None
     assert c.reference is None
+
+
+def test_the_two_tie_conventions_are_named_where_they_apply():
+    """relu′(0) = 0 (PyTorch's convention); max(x, 0) splits a tie, 1/2 to each side
+    (SymPy's Heaviside(0)); the note says where max's kink is in words, not "at 0, 0"."""
+    at_max = diffkit.compare("max(x, 0)", at=0)
+    at_relu = diffkit.compare("relu(x)", at=0)
+    assert at_max.result("forward-mode").derivative["x"] == 0.5
+    assert at_relu.result("forward-mode").derivative["x"] == 0.0
+    assert at_max.not_differentiable == [
+        ("max is not differentiable where its arguments tie (here both are 0); at a tie "
+        "max(a, b) gives 1/2 to each argument (SymPy's Heaviside(0))")]
+    assert "relu'(0) = 0" in at_relu.not_differentiable[0]

@@ -192,6 +192,9 @@ class Kink:
     convention: str  # what the methods do there
 
     def __str__(self) -> str:
+        if ", " in self.at:  # max(a, b), min(a, b): the kink is where the arguments tie
+            return (f"{self.primitive} is not differentiable where its arguments tie "
+                    f"(here both are {self.at.split(', ')[0]}); {self.convention}")
         return f"{self.primitive} is not differentiable at {self.at}; {self.convention}"
 
 
