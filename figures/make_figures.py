@@ -3,11 +3,14 @@
     python figures/make_figures.py
 
 Each figure is made by the `diffkit` command shown beside it in FIGURES, so the
-README can say exactly how it was made.
+README can say exactly how it was made.  It prints one line per figure (the command),
+not the numbers behind it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import pathlib
 import shlex
 import sys
@@ -33,7 +36,8 @@ def main() -> None:
         args[args.index("--plot") + 1] = str(HERE / name)
         print(command)
         try:
-            diffkit_main([*args, "--format", "json"])
+            with contextlib.redirect_stdout(io.StringIO()):  # the figure, not its numbers
+                diffkit_main([*args, "--format", "json"])
         except SystemExit as done:
             if done.code:
                 raise

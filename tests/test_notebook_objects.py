@@ -149,3 +149,31 @@ def test_comparison_html_marks_answers_not_to_be_trusted():
     answered = [r for r in c.results if r.error is None]
     assert html_text.count('class="dk-flagged"') == len(answered) > 0
     assert sum(parser.failed) == len(c.results) - len(answered)
+
+
+def test_the_scaling_plot_keeps_every_method_visible():
+    """fd-forward and fd-backward cost the same ops: each method has its own marker
+    and line style, and a line drawn on another's says so in the legend."""
+    report = dk.scaling("rosenbrock", [10, 100], methods=["fd-forward", "fd-backward", "reverse-mode"])
+    ax = report.plot().axes[0]
+    lines = [line for line in ax.get_lines() if not line.get_label().startswith("one evaluation")]
+    assert len({(line.get_marker(), line.get_linestyle()) for line in lines}) == 3
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "fd-backward (on fd-forward's line)" in labels
+
+
+def test_figures_script_prints_a_line_per_figure_not_the_numbers(tmp_path, monkeypatch, capsys):
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[1] / "figures" / "make_figures.py"
+    spec = importlib.util.spec_from_file_location("make_figures", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    monkeypatch.setattr(script, "HERE", tmp_path)
+    monkeypatch.setattr(script, "FIGURES", {
+        "sweep.png": 'diffkit sweep "sin(x)" --at 1 --plot figures/sweep.png'})
+    script.main()
+    printed = capsys.readouterr().out.splitlines()
+    assert len(printed) == 2  # the command, then where the figure went
+    assert (tmp_path / "sweep.png").stat().st_size > 10_000

@@ -34,7 +34,9 @@ def plot_sweep(sweep: Any, ax: Any = None) -> Any:
         if scheme in sweep.refused:
             continue
         colour = COLOURS.get(scheme)
-        ax.loglog(hs, errors, "-", color=colour, lw=1.6, label=scheme)
+        k = list(sweep.errors).index(scheme)
+        ax.loglog(hs, errors, color=colour, lw=1.4, label=scheme, marker=MARKERS[k % len(MARKERS)],
+                  ms=3.5, mfc="none", markevery=4)
         model = sweep.model_error(scheme, fine)
         if model is not None:
             ax.loglog(fine, model, "--", color=colour, lw=0.9, alpha=0.8)
@@ -66,21 +68,45 @@ def plot_sweep(sweep: Any, ax: Any = None) -> Any:
     return fig
 
 
+#: each method's own marker and line style, so that lines that coincide (fd-forward
+#: and fd-backward cost the same) stay visible
+MARKERS = "osD^vP*Xph<>"
+LINE_STYLES = ["-", "--", "-.", ":"]
+
+
 def plot_scaling(report: Any, ax: Any = None) -> Any:
-    """Measured ops against n on log-log axes, one line per method, with f's own ops
-    dashed: reverse mode runs parallel to f, forward mode and differences a slope
-    steeper."""
+    """Measured ops against n on log-log axes, one line per method (each its own
+    marker and line style), with f's own ops in black: reverse mode runs parallel to
+    f, forward mode and differences a slope steeper.  A line that stops before the
+    largest n ends in a ✗ and says why."""
     fig, ax = _new_axes(ax, (7.5, 4.6))
     methods = list(dict.fromkeys(r["method"] for r in report.rows))
-    for method in methods:
-        points = [(r["n"], r["ops"]) for r in report.rows if r["method"] == method and r["ops"]]
-        if points:
-            ns, ops = zip(*points, strict=True)
-            ax.loglog(ns, ops, "o-", lw=1.6, ms=4, label=method)
+    largest = max(r["n"] for r in report.rows)
+    drawn: dict[tuple, str] = {}
+    stops: list[str] = []
+    for k, method in enumerate(methods):
+        rows = [r for r in report.rows if r["method"] == method]
+        points = [(r["n"], r["ops"]) for r in rows if r["ops"]]
+        twin = drawn.setdefault(tuple(points), method) if points else method
+        label = method if twin == method else f"{method} (on {twin}'s line)"
+        style = {"marker": MARKERS[k % len(MARKERS)], "ls": LINE_STYLES[k % len(LINE_STYLES)],
+                 "lw": 1.4, "ms": 5 + 2 * (k % 3), "mfc": "none", "label": label}
+        if not points:
+            ax.plot([], [], **style)
+            continue
+        ns, ops = zip(*points, strict=True)
+        line, = ax.loglog(ns, ops, **style)
+        if ns[-1] < largest:  # the method stopped: a ✗ there, and why, below the lines
+            why = next((r["note"] for r in rows if not r["ops"] and r["note"]), "not run")
+            ax.plot([ns[-1]], [ops[-1]], "x", color=line.get_color(), ms=9, mew=2)
+            stops.append(f"✗ {method} stops after n = {ns[-1]:,}: {why.removeprefix('skipped: ')}")
     f_points = sorted({(r["n"], r["function_ops"]) for r in report.rows})
     if f_points:
         ns, ops = zip(*f_points, strict=True)
-        ax.loglog(ns, ops, "k--", lw=1, label="one evaluation of f")
+        ax.loglog(ns, ops, "k-", lw=2.2, alpha=0.35, label="one evaluation of f")
+    if stops:
+        ax.text(0.99, 0.02, "\n".join(stops), transform=ax.transAxes, ha="right", va="bottom",
+                fontsize=7, color="0.25")
     ax.set_xlabel(f"n ({report.n_means})")
     ax.set_ylabel("primitive operations (measured)")
     ax.set_title(f"cost of the derivative: {report.family}")
