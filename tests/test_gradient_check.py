@@ -97,3 +97,17 @@ def test_kinks_and_witnesses_disagreeing_are_reported():
     # the central difference at relu's kink is 1/2, reverse mode's convention 0
     assert report.richardson[0] == pytest.approx(0.5)
     assert any("disagree at x[0]" in n for n in report.notes)
+
+
+def test_wrong_components_are_listed_in_their_own_order():
+    """Every component wrong, by different amounts: the table lists them W[0], W[1], …
+    as the reader indexes them, not shuffled by the size of their errors."""
+    import numpy as np
+
+    import diffkit as dk
+
+    grad = lambda w: 2 * w * np.array([3.0, 1.5, 7.0, 2.0])  # wrong by factors 3, 1.5, 7, 2
+    check = dk.check_gradient(lambda w: dk.sum(w ** 2), grad, at=np.array([1.0, -2.0, 0.5, 4.0]))
+    rows = check.rows()
+    assert [r["status"] for r in rows] == ["WRONG"] * 4
+    assert [r["component"] for r in rows] == check.names

@@ -94,9 +94,12 @@ class GradientCheck:
         })
 
     def rows(self, limit: int = 20) -> list[dict[str, str]]:
-        """The table's cells: failed components first, then the largest errors."""
-        order = sorted(range(len(self.names)), key=lambda i: (self.errors[i] <= self.rtol,
-                                                              -np.nan_to_num(self.errors[i])))
+        """The table's cells: the failed components first, in their own order (W1[0,0],
+        W1[0,1], …), then the others, largest error first."""
+        failed = [i for i in range(len(self.names)) if not self.errors[i] <= self.rtol]
+        passed = sorted((i for i in range(len(self.names)) if self.errors[i] <= self.rtol),
+                        key=lambda i: -np.nan_to_num(self.errors[i]))
+        order = failed + passed
         return [{
             "component": self.names[i],
             "given": fmt.number(self.given[i]),
