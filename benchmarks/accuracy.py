@@ -1,5 +1,6 @@
-"""Relative error of every method against the 50-digit reference, on the anchor set of
-../shared/notes/anchors-finite-differences.md (14 regular and 7 hard cases).
+"""Relative error of every method against the 50-digit reference, on the finite-difference anchor
+set (REGULAR and HARD below: 14 regular and 7 hard cases, the functions
+numdifftools' and scipy's own tests and papers use).
 
     python benchmarks/accuracy.py
 

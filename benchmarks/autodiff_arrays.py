@@ -12,8 +12,8 @@ function diffkit differentiates, called on plain arrays); diffkit's gradient run
 written with ``diffkit`` functions (``dk.gradient``: one recorded run and one backward
 sweep), autograd's the same loss with ``autograd.numpy`` (``autograd.grad``).  Cases
 are timed interleaved (each once per repeat), every ratio is the median of the
-per-repeat ratios, and BLAS/OpenMP are pinned to one thread, as in
-../shared/notes/anchors-autodiff.md.  Each gradient is checked against the
+per-repeat ratios, and BLAS/OpenMP are pinned to one thread (so that a
+library's thread pool does not decide the ratio).  Each gradient is checked against the
 hand-written one before it is timed.
 
     pip install -e ".[bench]"

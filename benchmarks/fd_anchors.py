@@ -1,7 +1,7 @@
 """diffkit's finite differences against numdifftools and scipy.differentiate.
 
-The 22 functions of ../shared/notes/anchors-finite-differences.md (14 regular, 5 badly
-scaled, 3 hard), first and second derivatives, every method scored against a 50-digit
+The 22 functions of the finite-difference anchor set listed below (14 regular, 5 badly
+scaled, 3 hard: the cases numdifftools' and scipy's tests and papers use), first and second derivatives, every method scored against a 50-digit
 reference at the same float64 point.  numdifftools and scipy are optional: install them
 with ``pip install -e ".[bench]"``; rows for a missing one are left out.
 

@@ -222,3 +222,40 @@ def test_the_folders_are_layers_that_import_downward_only():
             if module == "diffkit" and parts[0] != "cli":
                 upward.append(f"{path.relative_to(ROOT)} imports the package's top")
     assert upward == []
+
+
+def test_the_documentation_site_builds_strictly(tmp_path):
+    """``mkdocs build --strict``: every page, link and API entry resolves, and the
+    notebooks execute without an error (they are rendered with their outputs)."""
+    env = {**__import__("os").environ, "NO_MKDOCS_2_WARNING": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"),
+         "-d", str(tmp_path / "site")], capture_output=True, text=True, env=env, check=False,
+        timeout=300, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    api = (tmp_path / "site" / "api" / "index.html").read_text()
+    assert "check_gradient" in api
+    notebook = (tmp_path / "site" / "notebooks" / "02-step-size" / "index.html").read_text()
+    assert "<img" in notebook  # executed: its figures are in the page
+    assert not (ROOT / ".cache").exists()
+
+
+def test_the_readme_is_short_and_keeps_exactly_two_setup_commands():
+    readme = (ROOT / "README.md").read_text()
+    assert len(readme.splitlines()) <= 120  # about two screens, the example table included
+    quickstart = readme[readme.index("## Quickstart"):readme.index("## Documentation")]
+    commands = [line for line in quickstart.splitlines() if line.startswith("pip install")]
+    assert commands == ['pip install -e . && diffkit compare "4*x**3+x**2+3" --at 2',
+                        'pip install -e ".[test]" && python -m pytest']
+
+
+def test_nothing_in_the_repository_cites_files_outside_it():
+    """A reader of a clean checkout can open every file a docstring or page names."""
+    cited = [f"{p.relative_to(ROOT)}:{n}"
+             for folder in ("diffkit", "benchmarks", "docs/guide", "tests", "figures")
+             for p in (ROOT / folder).rglob("*") if p.suffix in (".py", ".md")
+             for n, line in enumerate(p.read_text().splitlines(), 1)
+             if "../shared" in line and p.name != "test_project_rules.py"]
+    cited += [f"{name}" for name in ("README.md", "ARCHITECTURE.md")
+              if "../shared" in (ROOT / name).read_text()]
+    assert cited == []

@@ -1,5 +1,5 @@
-"""What the README states about the code is what the code does: step formulas, the
-JSON contract, the reference's ways and thresholds, the limits.
+"""What the README and its guide (docs/guide/) state about the code is what the code
+does: step formulas, the JSON contract, the reference's ways and thresholds, the limits.
 
 Measured numbers (speeds, error medians) are not checked here: the README names the
 command that produced each of them.
@@ -18,7 +18,9 @@ import pytest
 import diffkit
 from diffkit.analysis import reference
 
-README = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text()
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+#: the README and the guide it links to (docs/guide/), read as one text
+README = "\n".join(p.read_text() for p in [ROOT / "README.md", *sorted((ROOT / "docs" / "guide").glob("*.md"))])
 EPS = float(np.finfo(float).eps)
 
 

@@ -26,7 +26,7 @@ from diffkit.table.backends import NUMPY, SYMPY
 from diffkit.values.dual import Dual, kth_tangent, nested_seed
 
 #: sympy.cse is skipped above this many graph ops (it can take minutes on swollen
-#: derivatives, see ../shared/notes/anchors-symbolic-and-parsing.md §1.5)
+#: derivatives: ``diffkit scaling --family logistic`` shows the swell)
 CSE_MAX_OPS = 2_000
 #: ... and above this many ops as printed: sympy.cse walks the tree
 CSE_MAX_TREE_OPS = 20_000

@@ -1,7 +1,7 @@
 """Resource limits: named, documented settings that stop hostile or runaway input.
 
-Each limit stops a measured attack (see the README's "Safety and limits" section and
-../shared/notes/anchors-symbolic-and-parsing.md §2.5).  Pass your own ``Limits`` to
+Each limit stops a measured attack (see the guide's "Safety and limits" page,
+docs/guide/safety-and-limits.md, and ``python benchmarks/hostile_inputs.py``).  Pass your own ``Limits`` to
 ``parse`` or ``compare`` to loosen or tighten them:
 
 >>> from diffkit.support.limits import Limits
