@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import sympy as sp
 
@@ -41,14 +41,15 @@ def _heads() -> dict[Any, Primitive]:
     return {head: entry for entry in PRIMITIVES.values() for head in entry.sympy}
 
 
-@dataclass(frozen=True)
-class Node:
-    """One node: a primitive applied to earlier nodes, a variable or a constant."""
+class Node(NamedTuple):
+    """One node: a primitive applied to earlier nodes, a variable or a constant.  A
+    named tuple: hashable (identical subexpressions are one node) and cheap to make
+    (a Python function's tape makes one per operation it runs)."""
 
     op: str  # a primitive name, "var" or "const"
     args: tuple[int, ...] = ()
     name: str | None = None  # the variable's name
-    value: sp.Expr | None = None  # the constant's exact value
+    value: Any = None  # the constant's exact value (SymPy), or a recorded one
 
 
 @dataclass
