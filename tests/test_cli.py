@@ -171,3 +171,15 @@ def test_the_table_fits_the_width_and_never_cuts_a_number_or_a_word(monkeypatch,
         for word in row["note"].split():  # its words (timings differ between runs)
             if word.strip(";,:()").isalpha() and word.strip(";,:()") not in ("µs", "ms", "s"):
                 assert word in tokens, word
+
+
+@pytest.mark.parametrize("command", ["compare", "sweep", "trace", "graph", "scaling", "codegen"])
+def test_each_commands_help_shows_examples_of_that_command(command):
+    """`graph --help` once showed a `scaling` example: every example a command's help
+    gives is of that command."""
+    done = run(command, "--help")
+    assert done.returncode == 0, done.stderr
+    examples = [line.strip() for line in done.stdout.splitlines()
+                if line.strip().startswith("diffkit ")]
+    assert examples, done.stdout
+    assert all(line.startswith(f"diffkit {command} ") for line in examples), examples
