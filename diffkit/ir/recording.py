@@ -49,7 +49,8 @@ def tracked_value(v: Any) -> Any:
 
 def input_adjoints(tape: Tape, inputs: list[Tracked], out: Any, seed: Any, args: Arguments) -> list[Any]:
     """The inputs' adjoints after one backward sweep (zeros where f ignores one)."""
-    adjoint = tape.backward(out, seed) if isinstance(out, Tracked) else [None] * len(tape)
+    keep = {x.index for x in inputs}
+    adjoint = tape.backward(out, seed, keep) if isinstance(out, Tracked) else [None] * len(tape)
     result = []
     for x, v in zip(inputs, args.values, strict=True):
         a = adjoint[x.index]

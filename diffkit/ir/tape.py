@@ -108,11 +108,12 @@ class Tape:
         values.append(y)
         return Tracked(y, self, len(values) - 1)
 
-    def backward(self, output: Tracked, seed: Any = 1.0) -> list[Any]:
-        """The adjoint of every tape entry (None where it is zero), seeded with
-        ``seed`` at ``output``: a gradient for a scalar output, ūᵀJ for a cotangent ū."""
+    def backward(self, output: Tracked, seed: Any = 1.0, keep: set[int] | None = None) -> list[Any]:
+        """The adjoint of every tape entry (None where it is zero; only the entries in
+        ``keep``, if given), seeded with ``seed`` at ``output``: a gradient for a
+        scalar output, ūᵀJ for a cotangent ū."""
         graph = Graph(self.nodes, [output.index])
-        return adjoints(graph, self.values, self.m, output.index, seed)
+        return adjoints(graph, self.values, self.m, output.index, seed, keep)
 
     def first_invalid(self) -> str | None:
         """Where the run first produced nan or inf from finite arguments, in words."""
