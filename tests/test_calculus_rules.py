@@ -122,6 +122,7 @@ def test_fd_extended_flags_a_singularity_within_a_few_steps():
     ("sin(x)/x", 1, 0),
     ("(exp(x) - 1)/x", 1, mpmath.mpf(1) / 2),
     ("(1 - cos(x))/x**2", mpmath.mpf(1) / 2, 0),
+    ("x/x", 1, 0),  # SymPy writes it as 1; as written it is still 0/0 at 0
 ])
 def test_a_removable_singularity_reports_the_continuous_extension(text, value, slope):
     """f is 0/0 at 0: every row says f is undefined there, and the reference is the
@@ -137,8 +138,14 @@ def test_a_removable_singularity_reports_the_continuous_extension(text, value, s
         assert "removable singularity" in row.error
 
 
-def test_a_pole_is_not_extended():
-    c = diffkit.compare("1/x", at=0)
+@pytest.mark.parametrize(("text", "at"), [
+    ("1/x", 0),  # a pole
+    ("sqrt(x)/sqrt(x)", 0),  # undefined left of 0: no two-sided extension
+    ("sin(1/x)*x/x", 0),  # no limit
+    ("exp(x)", 1000),  # defined there: float64 overflows, it is not a singularity
+])
+def test_only_a_removable_singularity_is_extended(text, at):
+    c = diffkit.compare(text, at=at)
     assert c.extension is None
     assert c.reference is None
 

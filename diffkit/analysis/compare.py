@@ -158,13 +158,13 @@ def _measure(results: list[MethodResult], ref: Reference) -> None:
             r.rel_error = float(max(rel_errors))
 
 
-def _extend(comparison: Comparison, expr: sp.Expr, value_error: str, seconds: float) -> None:
+def _extend(comparison: Comparison, problem: Problem, value_error: str, seconds: float) -> None:
     """At a removable singularity (``sin(x)/x`` at 0): the continuous extension's
     derivative becomes the reference, and every row says f itself is undefined here."""
-    (name, x0), = comparison.point.items()
-    extension = continuous_extension(expr, name, x0, seconds)
+    extension = continuous_extension(problem, seconds)
     if extension is None:
         return
+    (name, _), = comparison.point.items()
     comparison.extension = extension
     comparison.reference = {name: extension.derivative}
     comparison.reference_jacobian = [[extension.derivative]]
@@ -309,8 +309,8 @@ def compare(
             comparison.reference_error = internal_error(err)
     if value_error:
         comparison.reference_error = f"f cannot be evaluated at this point in float64 ({value_error})"
-        if len(point) == 1 and len(exprs) == 1 and order == 1 and not hessian:
-            _extend(comparison, exprs[0], value_error, _left(deadline))
+        if order == 1 and not hessian and not isinstance(problem, FunctionProblem):
+            _extend(comparison, problem, value_error, _left(deadline))
         return comparison
     if kinks and (order != 1 or vector):
         comparison.reference_error = "not differentiable at this point"

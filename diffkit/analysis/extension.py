@@ -8,25 +8,33 @@ of f and of f′ there; when both are finite, the comparison reports them as the
 extension's value and derivative (the reference), and every row still says that f
 itself is 0/0 at the point.
 
->>> import sympy as sp
->>> x = sp.Symbol("x", real=True)
->>> continuous_extension(sp.sin(x) / x, "x", 0.0, seconds=5)
+Only where f as written is undefined at the point (also in 30-digit arithmetic: an
+overflow is not a singularity) and defined on both sides of it (``sqrt(x)/sqrt(x)`` at
+0 has no left side).
+
+>>> from diffkit.methods.base import Problem
+>>> continuous_extension(Problem.of_text("sin(x)/x", 0), seconds=5)
 Extension(value=1.0, derivative=0.0, text_value='1', text_derivative='0')
->>> continuous_extension(1 / x, "x", 0.0, seconds=5) is None   # a pole, not removable
+>>> continuous_extension(Problem.of_text("x/x", 0), seconds=5)   # SymPy wrote it as 1
+Extension(value=1.0, derivative=0.0, text_value='1', text_derivative='0')
+>>> continuous_extension(Problem.of_text("1/x", 0), seconds=5) is None   # a pole
 True
->>> continuous_extension(sp.exp(x), "x", 1000.0, seconds=5) is None   # defined: overflow
+>>> continuous_extension(Problem.of_text("exp(x)", 1000), seconds=5) is None   # overflow
 True
 """
 
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+import mpmath
 import sympy as sp
 
+from diffkit.methods.base import Problem
 from diffkit.support.budget import time_budget
 from diffkit.support.errors import DiffkitError
+from diffkit.table.backends import MPMATH, NUMPY
 
 #: the method the reference names when it is the extension's derivative
 SYMPY_LIMIT = "sympy.limit (continuous extension)"
@@ -42,18 +50,24 @@ class Extension(NamedTuple):
     text_derivative: str
 
 
-def continuous_extension(expr: sp.Expr, name: str, at: float, seconds: float) -> Extension | None:
-    """The limits of f and f′ at ``at`` (from both sides) when both are finite real
-    numbers; None when they are not, or when SymPy cannot tell within ``seconds``."""
-    symbols = [s for s in expr.free_symbols if s.name == name]
-    if len(symbols) != 1 or len(expr.free_symbols) != 1:
+def continuous_extension(problem: Problem, seconds: float) -> Extension | None:
+    """The limits of f and f′ at the point of a problem of one variable (from both
+    sides) when f is undefined there but not around it, and both limits are finite
+    real numbers; None otherwise, or when SymPy cannot tell within ``seconds``."""
+    if len(problem.point) != 1 or len(problem.expressions) != 1:
         return None
-    x = symbols[0]
+    (name, at), = problem.point.items()
+    expr = problem.expressions[0]
+    symbols = [s for s in expr.free_symbols if s.name == name]
+    if len(symbols) > 1 or len(expr.free_symbols) > len(symbols):
+        return None
+    if not (_undefined(problem, {name: mpmath.mpf(at)}) and
+            not any(_undefined(problem, {name: at + side}) for side in _sides(at))):
+        return None
+    x = symbols[0] if symbols else sp.Symbol(name, real=True)
     point = sp.Rational(at)  # the float64 point, exactly
     try:
         with time_budget(seconds, "the continuous extension's limits"):
-            if expr.subs(x, point).is_finite:  # defined there: a float64 problem, not 0/0
-                return None
             value = sp.limit(expr, x, point, dir="+-")
             if not _finite(value):
                 return None
@@ -67,6 +81,21 @@ def continuous_extension(expr: sp.Expr, name: str, at: float, seconds: float) ->
     except (DiffkitError, NotImplementedError, ValueError, TypeError, ArithmeticError,
             RecursionError):
         return None
+
+
+def _sides(at: float) -> tuple[float, float]:
+    step = 1e-6 * max(1.0, abs(at))
+    return -step, step
+
+
+def _undefined(problem: Problem, point: dict[str, Any]) -> bool:
+    """Whether f as written (its domain guards included) cannot be evaluated here."""
+    try:
+        with mpmath.workdps(30):
+            problem.run(point, MPMATH if isinstance(next(iter(point.values())), mpmath.mpf) else NUMPY)
+    except (DiffkitError, ZeroDivisionError, ValueError, ArithmeticError):
+        return True
+    return False
 
 
 def _finite(v: sp.Expr) -> bool:
