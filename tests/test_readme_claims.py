@@ -87,6 +87,6 @@ def _superscript(n: int) -> str:
 
 
 def test_every_limit_is_in_the_readme_table_with_its_default():
-    table = README[README.index("### Limits"):README.index("### What f is")]
+    table = README[README.index("## Limits"):README.index("## What f is")]
     for f in dataclasses.fields(diffkit.Limits):
         assert f"`{f.name}`" in table, f.name
