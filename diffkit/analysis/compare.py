@@ -331,7 +331,7 @@ def compare(
                     r.status = NO_DERIVATIVE
             return comparison
         comparison.not_differentiable = [
-            f"{k.primitive} has a kink at {k.at}, but the one-sided derivatives agree: "
+            f"{k.primitive} has a kink {k.where}, but the one-sided derivatives agree: "
             "f is differentiable here"
             for k in kinks
         ]

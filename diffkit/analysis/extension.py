@@ -61,8 +61,10 @@ def continuous_extension(problem: Problem, seconds: float) -> Extension | None:
     symbols = [s for s in expr.free_symbols if s.name == name]
     if len(symbols) > 1 or len(expr.free_symbols) > len(symbols):
         return None
-    if not (_undefined(problem, {name: mpmath.mpf(at)}) and
-            not any(_undefined(problem, {name: at + side}) for side in _sides(at))):
+    step = 1e-6 * max(1.0, abs(at))
+    with mpmath.workdps(30):  # undefined here, exactly: not a float64 overflow
+        here = _undefined(problem, {name: mpmath.mpf(at)}, MPMATH)
+    if not here or any(_undefined(problem, {name: at + side}, NUMPY) for side in (-step, step)):
         return None
     x = symbols[0] if symbols else sp.Symbol(name, real=True)
     point = sp.Rational(at)  # the float64 point, exactly
@@ -83,16 +85,11 @@ def continuous_extension(problem: Problem, seconds: float) -> Extension | None:
         return None
 
 
-def _sides(at: float) -> tuple[float, float]:
-    step = 1e-6 * max(1.0, abs(at))
-    return -step, step
-
-
-def _undefined(problem: Problem, point: dict[str, Any]) -> bool:
-    """Whether f as written (its domain guards included) cannot be evaluated here."""
+def _undefined(problem: Problem, point: dict[str, Any], m: Any) -> bool:
+    """Whether f as written (its domain guards included) cannot be evaluated at
+    ``point`` with backend ``m``."""
     try:
-        with mpmath.workdps(30):
-            problem.run(point, MPMATH if isinstance(next(iter(point.values())), mpmath.mpf) else NUMPY)
+        problem.run(point, m)
     except (DiffkitError, ZeroDivisionError, ValueError, ArithmeticError):
         return True
     return False

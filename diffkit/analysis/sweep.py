@@ -221,7 +221,7 @@ def sweep(
               else evaluate(graph, point, NUMPY))
     kinks = find_kinks(graph, values)
     if kinks:
-        raise DiffkitError(f"f is not differentiable here ({kinks[0].primitive} at {kinks[0].at}): "
+        raise DiffkitError(f"f is not differentiable here ({kinks[0].primitive} {kinks[0].where}): "
                            "a sweep needs a derivative to measure errors against")
     refused: dict[str, str] = {}
     not_analytic = sorted({n.op for n in graph.nodes

@@ -159,14 +159,18 @@ def _in_survey_order(graph: Graph) -> list[int]:
     return sorted(ops, key=lambda i: (level[i], i))
 
 
+def _inputs(graph: Graph, variables: list[str]) -> list[int]:
+    """The graph's variable nodes in the order of ``variables``."""
+    return sorted((i for i, n in enumerate(graph.nodes) if n.op == "var"),
+                  key=lambda i: variables.index(graph.nodes[i].name))
+
+
 def _numbering(graph: Graph, variables: list[str]) -> dict[int, str]:
     """Survey names: inputs v₁₋ₙ … v₀ in variable order, then v₁, v₂, … per operation
     (``_in_survey_order``)."""
     names: dict[int, str] = {}
-    var_nodes = {n.name: i for i, n in enumerate(graph.nodes) if n.op == "var"}
-    for k, name in enumerate(variables):
-        if name in var_nodes:
-            names[var_nodes[name]] = _v(k + 1 - len(variables))
+    for i in _inputs(graph, variables):
+        names[i] = _v(variables.index(graph.nodes[i].name) + 1 - len(variables))
     for count, i in enumerate(_in_survey_order(graph), 1):
         names[i] = _v(count)
     return names
@@ -198,8 +202,7 @@ def trace(expression: str | sp.Expr, at: PointLike, mode: str = "forward",
         wrt = choose_variable(variables, wrt, "forward mode follows one direction")
     names = _numbering(graph, variables)
     ops = _in_survey_order(graph)
-    inputs = [i for i, n in enumerate(graph.nodes) if n.op == "var"]
-    inputs.sort(key=lambda i: variables.index(graph.nodes[i].name))
+    inputs = _inputs(graph, variables)
     primal = [TraceRow(names[i], graph.nodes[i].name, float(values[i])) for i in inputs]
     primal += [TraceRow(names[i], _operation(graph, names, i), float(values[i]),
                         args=[names[j] for j in graph.nodes[i].args if j in names])
@@ -329,8 +332,7 @@ def draw_graph(expression: Any, at: Any = None, *, limits: Limits = DEFAULT_LIMI
     records at ``at``."""
     graph, _, _, variables, label = _recorded(expression, at, limits)
     names = _numbering(graph, variables)
-    inputs = sorted((i for i, n in enumerate(graph.nodes) if n.op == "var"),
-                    key=lambda i: variables.index(graph.nodes[i].name))
+    inputs = _inputs(graph, variables)
     boxes = [(names[i], f"{names[i]} = {graph.nodes[i].name}", []) for i in inputs]
     boxes += [(names[i], f"{names[i]} = {_operation(graph, names, i)}",
                [names[j] for j in graph.nodes[i].args if j in names])
@@ -346,8 +348,7 @@ def to_dot(expression: Any, at: Any = None, *, limits: Limits = DEFAULT_LIMITS) 
     graph, _, _, variables, _ = _recorded(expression, at, limits)
     names = _numbering(graph, variables)
     lines = ["digraph diffkit {", "  rankdir=LR;", '  node [fontname="Helvetica"];']
-    inputs = sorted((i for i, n in enumerate(graph.nodes) if n.op == "var"),
-                    key=lambda i: variables.index(graph.nodes[i].name))
+    inputs = _inputs(graph, variables)
     constants = [i for i, n in enumerate(graph.nodes) if n.op == "const"]
     for i in [*inputs, *constants, *_in_survey_order(graph)]:  # in the trace's order
         node = graph.nodes[i]

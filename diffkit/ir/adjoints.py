@@ -49,13 +49,10 @@ def adjoints(graph: Graph, values: list[Any], m: Any, output: int | dict[int, An
             continue
         prim = PRIMITIVES[node.op]
         args = [values[j] for j in node.args]
-        if prim is _GETITEM and m is NUMPY and nodes[node.args[0]].op != "const" \
-                and _scatter_into(adjoint, owned, node.args[0], args, y_bar):
-            if keep is not None and i not in keep:
-                adjoint[i] = None
-            continue
+        scattered = prim is _GETITEM and m is NUMPY and nodes[node.args[0]].op != "const" \
+            and _scatter_into(adjoint, owned, node.args[0], args, y_bar)
         for k, j in enumerate(node.args):
-            if nodes[j].op == "const":
+            if scattered or nodes[j].op == "const":
                 continue
             contribution = adjoint_term(prim, k, m, args, values[i], y_bar)
             if contribution is not None:

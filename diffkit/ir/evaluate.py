@@ -188,14 +188,18 @@ class Kink:
     """A primitive met at a point where it is not differentiable."""
 
     primitive: str
-    at: str  # its arguments, formatted
+    args: tuple[str, ...]  # its arguments, formatted
     convention: str  # what the methods do there
 
+    @property
+    def where(self) -> str:
+        """``at 0``, or for max(a, b) and min(a, b), whose kink is a tie, where it is."""
+        if len(self.args) == 2:
+            return f"where its arguments tie (here both are {self.args[0]})"
+        return f"at {', '.join(self.args)}"
+
     def __str__(self) -> str:
-        if ", " in self.at:  # max(a, b), min(a, b): the kink is where the arguments tie
-            return (f"{self.primitive} is not differentiable where its arguments tie "
-                    f"(here both are {self.at.split(', ')[0]}); {self.convention}")
-        return f"{self.primitive} is not differentiable at {self.at}; {self.convention}"
+        return f"{self.primitive} is not differentiable {self.where}; {self.convention}"
 
 
 def find_kinks(graph: Graph, values: list[Any]) -> list[Kink]:
@@ -207,5 +211,5 @@ def find_kinks(graph: Graph, values: list[Any]) -> list[Kink]:
             continue
         args = [values[a] for a in node.args]
         if np.any(prim.kink(*[real_part(a) for a in args])):
-            found[Kink(prim.name, _fmt_args(args), prim.convention)] = None
+            found[Kink(prim.name, tuple(_fmt(a) for a in args), prim.convention)] = None
     return list(found)

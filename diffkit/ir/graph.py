@@ -134,12 +134,12 @@ class _Builder:
             self.places[expr] = math.inf if found is None else found
         return self.places[expr]
 
-    def in_written_order(self, items: list, key_of) -> list:
+    def in_written_order(self, items: list[sp.Basic]) -> list[sp.Basic]:
         """``items`` in the order the user wrote them (SymPy sorts the arguments of a
         sum or product its own way), when the columns are known."""
         if not self.written:
             return items
-        return sorted(items, key=lambda item: self.place(key_of(item)))
+        return sorted(items, key=self.place)
 
     def add(self, node: Node) -> int:
         found = self.ids.get(node)
@@ -203,7 +203,7 @@ class _Builder:
 
     def plan_add(self, expr: sp.Add):
         terms, negative = [], []
-        for term in self.in_written_order(list(expr.args), lambda t: t):
+        for term in self.in_written_order(list(expr.args)):
             coeff = term.as_coeff_Mul()[0]
             if coeff.is_negative:
                 terms.append(-term)
@@ -242,7 +242,7 @@ class _Builder:
                 negate = True
             else:
                 numerator.append(coeff)
-        for f in self.in_written_order(list(factors), lambda f: f):
+        for f in self.in_written_order(list(factors)):
             if f.is_Pow and f.exp.is_Number and f.exp.is_negative:
                 denominator.append(f.base if f.exp == -1 else sp.Pow(f.base, -f.exp, evaluate=False))
             else:

@@ -25,6 +25,7 @@ import mpmath
 import numpy as np
 
 from diffkit.ir.evaluate import evaluate
+from diffkit.ir.graph import Graph
 from diffkit.methods.base import (
     OK,
     UNRELIABLE,
@@ -33,6 +34,7 @@ from diffkit.methods.base import (
     Symbolic,
     rows_of,
 )
+from diffkit.numerics.differences import EPS
 from diffkit.support.errors import EvaluationError
 from diffkit.support.formatting import counted
 from diffkit.table.backends import MPMATH, NUMPY
@@ -66,7 +68,7 @@ def _evaluated(problem: Problem, formulas: Symbolic, what: str) -> MethodResult:
                                  status=UNRELIABLE if lost >= UNRELIABLE_DIGITS else OK)
 
 
-def _digits_lost(graph, point: dict[str, float], computed: list[float]) -> tuple[int, object]:
+def _digits_lost(graph: Graph, point: dict[str, float], computed: list[float]) -> tuple[int, object]:
     """How many decimal digits the float64 evaluation lost, at worst over the outputs
     (log10 of its relative error over ε, from the same graph at 50 digits), and the
     50-digit value of that output.  (0, None) where the check cannot run."""
@@ -79,12 +81,11 @@ def _digits_lost(graph, point: dict[str, float], computed: list[float]) -> tuple
     except (EvaluationError, ArithmeticError, ValueError, TypeError):
         return 0, None
     worst, at = 0, None
-    eps = float(np.finfo(float).eps)
     for value, reference in zip(computed, exact, strict=True):
         if not math.isfinite(value) or reference == 0:
             continue
         relative = float(abs((mpmath.mpf(value) - reference) / reference))
-        lost = min(16, math.floor(math.log10(relative / eps))) if relative > eps else 0
+        lost = min(16, math.floor(math.log10(relative / EPS))) if relative > EPS else 0
         if lost > worst:
             worst, at = lost, reference
     return worst, at
