@@ -5,8 +5,9 @@ so a wrong rule would be wrong in every one of them at once.  This test checks e
 rule against something that does not read the table:
 
 - a scalar entry's value and partials against ``sympy.diff`` of its SymPy counterpart
-  (at 50 digits, and in float64 through the numpy backend), at its ``examples`` or at
-  the points of a fixed grid its domain admits;
+  (at 50 digits, in float64 through the numpy backend, and on Python floats through
+  the ``FLOAT`` backend), at its ``examples`` or at the points of a fixed grid its
+  domain admits;
 - its domain: inside it SymPy's value is a finite real number, outside it is not;
 - its kinks: at each grid point the kink predicate names, the one-sided rule against
   one-sided differences of SymPy's values at h = 1e-40 (100 digits), and the kink is
@@ -29,7 +30,7 @@ import pytest
 import sympy as sp
 
 from diffkit.support.errors import NoDerivativeError
-from diffkit.table.backends import MPMATH, NUMPY, SYMPY
+from diffkit.table.backends import FLOAT, MPMATH, NUMPY, SYMPY
 from diffkit.table.primitives import MINUS_ONE, ONE, PRIMITIVES, ZERO
 
 #: entries whose derivative is a definition, not calculus
@@ -103,6 +104,9 @@ def _check_scalar(prim) -> int:
             y = prim.value(MPMATH, *mp_args)
             assert abs(y - exact_value) <= 1e-45 * max(1, abs(exact_value)), (prim.name, args)
             y64 = prim.value(NUMPY, *args)
+            y_py = prim.value(FLOAT, *args)  # Python floats: the scalar paths' arithmetic
+            assert float(y_py) == pytest.approx(float(exact_value), rel=1e-14, abs=1e-300), (
+                prim.name, args, "on Python floats")
             for k in range(len(args)):
                 if k in prim.constants:
                     continue
@@ -118,6 +122,9 @@ def _check_scalar(prim) -> int:
                 ours64 = float(_marker(prim.partials[k](NUMPY, *args, y64), NUMPY))
                 assert ours64 == pytest.approx(float(exact), rel=1e-13, abs=1e-300), (
                     prim.name, args, k)
+                ours_py = float(_marker(prim.partials[k](FLOAT, *args, y_py), FLOAT))
+                assert ours_py == pytest.approx(float(exact), rel=1e-13, abs=1e-300), (
+                    prim.name, args, k, "on Python floats")
                 checked += 1
     return checked
 

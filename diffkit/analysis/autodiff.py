@@ -19,6 +19,7 @@ array([ 0.,  4.,  8., 12.])
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -127,6 +128,10 @@ def derivative(f: Function, at: Any, order: int = 1) -> Any:
 def _checked(y: Any, what: str) -> Any:
     """A result checked finite: a float or an array, or — inside an outer gradient or
     derivative — the value that carries the outer derivative."""
+    if type(y) is float:
+        if not math.isfinite(y):
+            raise EvaluationError(f"{what} is not finite here")
+        return y
     if not np.all(np.isfinite(primal_value(y))):
         raise EvaluationError(f"{what} is not finite here")
     if isinstance(y, Differentiable):

@@ -172,6 +172,8 @@ def _parameter_names(fn: Callable[..., Any]) -> list[str]:
 def _value(v: Any, name: str) -> Any:
     """A float, or a float64 array, checked finite; a value that carries an outer
     derivative (``gradient`` inside ``gradient``) as it is."""
+    if type(v) is float and math.isfinite(v):  # the common case, fast
+        return v
     if isinstance(v, Differentiable):
         if not np.all(np.isfinite(primal_value(v))):
             raise PointError(f"the value for {name} is not finite: give finite numbers")
@@ -203,10 +205,16 @@ def _value(v: Any, name: str) -> Any:
     return float(array) if array.ndim == 0 else array
 
 
-def call_user(fn: Callable[..., Any], arguments: Arguments, values: list[Any]) -> Any:
+def call_user(fn: Callable[..., Any], arguments: Arguments, values: list[Any],
+              quiet: bool = True) -> Any:
     """fn(values), with what fn itself raises turned into one readable line (the
-    original exception stays chained for a traceback)."""
+    original exception stays chained for a traceback).  With ``quiet`` numpy's
+    floating-point warnings are off while fn runs (diffkit reports a nan or an inf
+    itself); a caller whose values compute without numpy turns them off where they
+    reach it instead (a reverse tape of Python floats: ``Tape.quiet``)."""
     try:
+        if not quiet:
+            return arguments.call(fn, values)
         with np.errstate(all="ignore"):
             return arguments.call(fn, values)
     except DiffkitError:
@@ -244,11 +252,13 @@ def raised_inside_diffkit(err: BaseException) -> bool:
 
 
 def run_user(fn: Callable[..., Any], arguments: Arguments, values: list[Any], *,
-             complex_ok: bool = False) -> Any:
+             complex_ok: bool = False, quiet: bool = True) -> Any:
     """f(values) as the methods need it: a list or tuple stacked into one array, and
     the result checked to be a real number or an array of them (complex too where
-    the inputs were, for the complex step)."""
-    out = stacked(call_user(fn, arguments, values))
+    the inputs were, for the complex step).  ``quiet`` as in ``call_user``."""
+    out = call_user(fn, arguments, values, quiet)
+    if type(out) is not float and type(out) is not np.float64:
+        out = stacked(out)
     plain = primal_value(out)
     if type(plain) is np.float64 or type(plain) is float:  # the usual answer: fast
         return out

@@ -30,12 +30,16 @@ _GETITEM = PRIMITIVES["getitem"]
 
 
 def adjoints(graph: Graph, values: list[Any], m: Any, output: int | dict[int, Any],
-             seed: Any = 1.0, keep: set[int] | None = None) -> list[Any]:
+             seed: Any = 1.0, keep: set[int] | None = None,
+             local: dict[int, list[tuple[int, Any]]] | None = None) -> list[Any]:
     """The adjoint sweep: ∂output/∂node for every node (``None`` where it is zero).
     ``output`` may also map several output nodes to their seeds (a cotangent ū): the
     sweep then gives ūᵀJ in one pass.  With ``keep`` (the nodes whose adjoints the
     caller reads: a gradient's inputs), every other adjoint is let go as soon as the
-    sweep has passed it on — on arrays of 10⁶ entries, memory reused is time saved."""
+    sweep has passed it on — on arrays of 10⁶ entries, memory reused is time saved.
+    ``local`` holds partials already taken as numbers (a tape of Python floats takes
+    them as it records, ``Tape.record``): for those nodes a number adjoint is passed
+    on as ``x̄ += ȳ · ∂y/∂x`` in float arithmetic, without the rules."""
     nodes = graph.nodes
     adjoint: list[Any] = [None] * len(nodes)
     seeds = output if isinstance(output, dict) else {output: seed}
@@ -44,8 +48,17 @@ def adjoints(graph: Graph, values: list[Any], m: Any, output: int | dict[int, An
     owned: set[int] = set()  # adjoints held in a buffer of our own (see _scatter_into)
     for i in range(max(seeds), -1, -1):
         y_bar = adjoint[i]
+        if y_bar is None:
+            continue
+        if local and (type(y_bar) is float or type(y_bar) is np.float64):
+            pairs = local.get(i)
+            if pairs is not None:
+                for j, p in pairs:
+                    a = adjoint[j]
+                    adjoint[j] = y_bar * p if a is None else a + y_bar * p
+                continue
         node = nodes[i]
-        if y_bar is None or node.op in ("var", "const"):
+        if node.op in ("var", "const"):
             continue
         prim = PRIMITIVES[node.op]
         args = [values[j] for j in node.args]

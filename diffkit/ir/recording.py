@@ -34,10 +34,14 @@ def record_run(f: Callable[..., Any], args: Arguments, values: list[Any] | None 
                m: Any = NUMPY):
     """One run of f on tracked inputs (``args``' values, or ``values``): the tape, the
     inputs and the output.  Every recording of a Python function goes through here."""
-    tape = Tape(m)
-    inputs = [tape.input(v, n) for v, n in zip(values or args.values, args.names, strict=True)]
+    values = values or args.values
+    # Python floats are computed without numpy (Tape.record): its warnings need
+    # silencing only around what reaches numpy, not around the whole run
+    quiet = not all(type(v) is float for v in values)
+    tape = Tape(m, quiet)
+    inputs = [tape.input(v, n) for v, n in zip(values, args.names, strict=True)]
     try:
-        return tape, inputs, run_user(f, args, inputs)
+        return tape, inputs, run_user(f, args, inputs, quiet=quiet)
     finally:
         tape.recording = False
 
@@ -54,7 +58,9 @@ def input_adjoints(tape: Tape, inputs: list[Tracked], out: Any, seed: Any, args:
     result = []
     for x, v in zip(inputs, args.values, strict=True):
         a = adjoint[x.index]
-        if type(a) is np.ndarray and type(v) is np.ndarray and a.shape == v.shape:
+        if type(a) is float and type(v) is float:
+            result.append(a)  # a scalar f of numbers
+        elif type(a) is np.ndarray and type(v) is np.ndarray and a.shape == v.shape:
             result.append(a)  # the common case
         elif a is None:
             result.append(np.zeros_like(v) if type(v) is np.ndarray else 0.0)

@@ -23,6 +23,7 @@ v4 = v1 + v3
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -31,9 +32,9 @@ from diffkit.ir.adjoints import adjoints
 from diffkit.ir.evaluate import is_finite
 from diffkit.ir.graph import Graph, Node
 from diffkit.support.errors import DiffkitError, EvaluationError
-from diffkit.table.backends import NUMPY
-from diffkit.table.primitives import PRIMITIVES, Primitive
-from diffkit.values.overloading import Differentiable, new_level
+from diffkit.table.backends import FLOAT, NUMPY
+from diffkit.table.primitives import MINUS_ONE, ONE, PRIMITIVES, ZERO, Primitive
+from diffkit.values.overloading import Differentiable, dispatch_binary, new_level, power
 
 
 class Tracked(Differentiable):
@@ -60,6 +61,33 @@ class Tracked(Differentiable):
     def _diffkit_apply(self, name: str, args: Any) -> Tracked:
         return self.tape.record(PRIMITIVES[name], args)
 
+    # x * 2.0, x + y, x ** 3 with plain numbers or values of this tape: straight to
+    # the tape (the general dispatch first asks every argument for its rank)
+    def __add__(self, other): return _direct(self, "add", self, other)
+    def __radd__(self, other): return _direct(self, "add", other, self)
+    def __sub__(self, other): return _direct(self, "sub", self, other)
+    def __rsub__(self, other): return _direct(self, "sub", other, self)
+    def __mul__(self, other): return _direct(self, "mul", self, other)
+    def __rmul__(self, other): return _direct(self, "mul", other, self)
+    def __truediv__(self, other): return _direct(self, "div", self, other)
+    def __rtruediv__(self, other): return _direct(self, "div", other, self)
+    def __neg__(self): return self.tape.record(PRIMITIVES["neg"], (self,))
+
+    def __pow__(self, exponent):
+        if type(exponent) is int and exponent >= 2:
+            if exponent == 2:
+                return self.tape.record(PRIMITIVES["square"], (self,))
+            return self.tape.record(PRIMITIVES["powi"], (self, exponent))
+        return power(self, exponent)
+
+
+def _direct(owner: Tracked, name: str, a: Any, b: Any) -> Any:
+    other = b if a is owner else a
+    kind = type(other)
+    if kind is float or kind is int or (kind is Tracked and other.tape is owner.tape):
+        return owner.tape.record(PRIMITIVES[name], (a, b))
+    return dispatch_binary(owner, name, a, b)
+
 
 class Tape:
     """The operations one run of a function executed, in order, with their values:
@@ -69,12 +97,20 @@ class Tape:
     measure ops).  ``backward`` is the graph's one adjoint loop, ``adjoints.adjoints``.
     """
 
-    def __init__(self, m: Any = NUMPY) -> None:
+    def __init__(self, m: Any = NUMPY, quiet: bool = True) -> None:
         self.m = m
         self.level = new_level()  # above every Dual and tape made before it
         self.recording = True  # False once f's run is over: a value kept from it is stale
         self.nodes: list[Node] = []
         self.values: list[Any] = []
+        #: node → ((argument node, ∂y/∂argument), …), taken as the node was recorded,
+        #: where every argument was a Python float (see ``record``)
+        self.local: dict[int, list[tuple[int, float]]] = {}
+        self.general = 0  # the operations recorded the general way
+        #: whether numpy's floating-point warnings are off already (f runs under
+        #: ``np.errstate``); a run on Python floats skips that, and turns them off
+        #: only around the operations that reach numpy
+        self.quiet = quiet
 
     def __len__(self) -> int:
         return len(self.values)
@@ -86,34 +122,62 @@ class Tape:
         return Tracked(value, self, len(self.values) - 1)
 
     def record(self, prim: Primitive, args: Any) -> Tracked:
-        """Compute the primitive and write it on the tape."""
+        """Compute the primitive and write it on the tape.
+
+        Where every argument is a Python float (a scalar f), the value is computed on
+        the ``FLOAT`` backend and the table's partials are taken at once, as numbers:
+        the backward sweep then multiplies and adds floats (``local``), the cheapest
+        reverse mode there is.  Anything else (arrays, a nan) is recorded the general
+        way and differentiated by the table's rules during the sweep."""
         nodes, values = self.nodes, self.values
         arg_values, ids = [], []
+        floats = self.m is NUMPY and prim.jvp is None
         for a in args:
-            if type(a) is Tracked and a.tape is self:
-                arg_values.append(a.value)
+            kind = type(a)
+            if kind is Tracked and a.tape is self:
+                v = a.value
+                arg_values.append(v)
                 ids.append(a.index)
+                floats = floats and type(v) is float
                 continue
-            if type(a) is Tracked and not (a.tape.recording and a.tape.level < self.level):
+            if kind is Tracked and not (a.tape.recording and a.tape.level < self.level):
                 raise DiffkitError(
                     "a value recorded by another call met this one: did f keep a value "
                     "from an earlier call (a global, a default argument)?")
             # a plain value, or an outer gradient's value: a constant here
+            floats = floats and (kind is float or kind is int)
             arg_values.append(a)
             ids.append(len(nodes))
-            nodes.append(Node("const", value=Constant(a)))
+            nodes.append(_node(("const", (), None, Constant(a))))
             values.append(a)
-        y = prim.value(self.m, *arg_values)
-        nodes.append(Node(prim.name, tuple(ids)))
+        i = len(nodes)
+        if floats:
+            y = (getattr(FLOAT, prim.name) if prim.impl else functools.partial(prim.value, FLOAT))(
+                *arg_values)
+            if type(y) is float:
+                self.local[i] = _local_partials(prim, arg_values, ids, nodes, y)
+            else:  # numpy answered (a nan, an inf): the sweep takes the general way
+                self.general += 1
+        elif self.quiet:
+            self.general += 1
+            y = prim.value(self.m, *arg_values)
+        else:
+            self.general += 1
+            with np.errstate(all="ignore"):
+                y = prim.value(self.m, *arg_values)
+        nodes.append(_node((prim.name, tuple(ids), None, None)))
         values.append(y)
-        return Tracked(y, self, len(values) - 1)
+        return Tracked(y, self, i)
 
     def backward(self, output: Tracked, seed: Any = 1.0, keep: set[int] | None = None) -> list[Any]:
         """The adjoint of every tape entry (None where it is zero; only the entries in
         ``keep``, if given), seeded with ``seed`` at ``output``: a gradient for a
         scalar output, ūᵀJ for a cotangent ū."""
         graph = Graph(self.nodes, [output.index])
-        return adjoints(graph, self.values, self.m, output.index, seed, keep)
+        if not self.general:  # floats only: no numpy arithmetic, no warnings to silence
+            return adjoints(graph, self.values, self.m, output.index, seed, keep, self.local)
+        with np.errstate(all="ignore"):
+            return adjoints(graph, self.values, self.m, output.index, seed, keep, self.local)
 
     def first_invalid(self) -> str | None:
         """Where the run first produced nan or inf from finite arguments, in words."""
@@ -127,6 +191,25 @@ class Tape:
             if prim.domain is not None and not np.all(prim.domain(*_real(args))):
                 return f"{prim.name} is undefined here: {prim.domain_text}"
             return f"{prim.name} overflows double precision"
+        return self._first_infinite_slope()
+
+    def _first_infinite_slope(self) -> str | None:
+        """Where a partial of the table is infinite although every value is finite
+        (sqrt at 0): why a gradient is not finite, in words."""
+        with np.errstate(all="ignore"):
+            for node, value in zip(self.nodes, self.values, strict=True):
+                if node.op in ("var", "const") or PRIMITIVES[node.op].jvp is not None:
+                    continue
+                prim = PRIMITIVES[node.op]
+                args = [self.values[j] for j in node.args]
+                for k, j in enumerate(node.args):
+                    if self.nodes[j].op == "const" or k in prim.constants:
+                        continue
+                    slope = prim.partials[k](self.m, *args, value)
+                    if not any(slope is marker for marker in (ONE, MINUS_ONE, ZERO)) \
+                            and not _all_finite(slope):
+                        return (prim.convention or f"the slope of {prim.name} is infinite here") + \
+                            f" ({prim.name} at {_shown(args)})"
         return None
 
     def graph(self, outputs: list[Tracked]) -> Graph:
@@ -160,6 +243,31 @@ class Tape:
         return graph, values
 
 
+def _node(fields: tuple[Any, ...]) -> Node:
+    """A ``Node`` from all four fields (``Node(...)`` with defaults costs twice as much)."""
+    return tuple.__new__(Node, fields)
+
+
+def _local_partials(prim: Primitive, args: list[Any], ids: list[int], nodes: list[Node],
+                    y: float) -> list[tuple[int, float]]:
+    """(argument node, ∂y/∂argument) for the arguments on the tape, as numbers: the
+    table's partial rules on the ``FLOAT`` backend (the markers as 1 and −1; zeros left
+    out)."""
+    pairs = []
+    for k, j in enumerate(ids):
+        if nodes[j].op == "const":
+            continue
+        p = prim.partials[k](FLOAT, *args, y)
+        if p is ONE:
+            p = 1.0
+        elif p is MINUS_ONE:
+            p = -1.0
+        elif p is ZERO:
+            continue
+        pairs.append((j, p))
+    return pairs
+
+
 class Constant:
     """A constant of a recorded graph, printed briefly (an array by its shape)."""
 
@@ -182,6 +290,11 @@ def _all_finite(v: Any) -> bool:
         return is_finite(v)
     except TypeError:  # an index, a shape, an object array
         return True
+
+
+def _shown(args: list[Any]) -> str:
+    return ", ".join(f"{float(a):.6g}" if np.ndim(a) == 0 and isinstance(a, float | int)
+                     else f"an array of shape {np.shape(a)}" for a in args)
 
 
 def _real(args: list[Any]) -> list[Any]:

@@ -38,10 +38,11 @@ class Backend:
 
     def __init__(self, name: str, const: Callable[[Any], Any],
                  adapt: Callable[[str, Callable[..., Any], Any], Callable[..., Any]],
-                 **extra: Callable[..., Any]) -> None:
+                 fallback: str | None = None, **extra: Callable[..., Any]) -> None:
         self.name = name
         self.const = const
         self._adapt = adapt
+        self._fallback = fallback  # the number type whose impl serves an entry without one
         self._extra = extra
         self._version = -1
 
@@ -59,10 +60,9 @@ class Backend:
             entry = PRIMITIVES.get(op)
             if entry is None:
                 raise AttributeError(f"the {self.name} backend has no operation {op!r}")
-            if self.name not in entry.impl:  # e.g. eigenvectors on SymPy symbols
-                fn = _missing(op, self.name)
-            else:
-                fn = self._adapt(op, entry.impl[self.name], entry)
+            fn = entry.impl.get(self.name) or entry.impl.get(self._fallback)
+            # no impl for this number type: e.g. eigenvectors on SymPy symbols
+            fn = _missing(op, self.name) if fn is None else self._adapt(op, fn, entry)
         self.__dict__[op] = fn
         return fn
 
@@ -104,6 +104,30 @@ def _np_const(value: sp.Expr) -> float:
 
 NUMPY = Backend("float64", _np_const, _numpy_adapt)
 """float64, complex128 and numpy arrays of either (elementwise)."""
+
+
+def _float_adapt(name: str, fn: Callable[..., Any], entry: Any) -> Callable[..., Any]:
+    on_arrays = _numpy_adapt(name, entry.impl["float64"], entry)
+    if fn is entry.impl["float64"]:  # no Python-float impl: numpy's, on the numbers
+        return on_arrays
+
+    def op(*args: Any) -> Any:
+        try:
+            return fn(*args)
+        except (ArithmeticError, ValueError):  # math.log(-1.0), 1.0 / 0.0, math.exp(1e3)
+            with np.errstate(all="ignore"):
+                return on_arrays(*args)  # numpy's answer: nan or inf, as on arrays
+
+    op.__name__ = name
+    return op
+
+
+FLOAT = Backend("float", _np_const, _float_adapt, fallback="float64")
+"""Python floats, fast: an entry's ``"float"`` impl (``operator.mul``, ``math.sin``)
+where it has one, numpy's otherwise.  Where the Python function refuses (a domain
+error, an overflow, a division by zero) numpy's value answers instead, so a number
+here is the number numpy gives on an array of one entry: nan and inf included.
+Only plain floats reach it (the reverse tape's and dual numbers' scalar paths)."""
 
 
 def _elementwise(fn: Callable[..., Any]) -> Callable[..., Any]:

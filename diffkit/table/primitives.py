@@ -8,6 +8,8 @@ of each number type (``backends``), numpy's dispatch on differentiating values
 
 - ``impl``: its value per number type, ``{"float64": np.sin, "mpmath": mpmath.sin,
   "sympy": sp.sin}``; the backends are these (``m.sin`` is the entry's ``impl``).
+  An optional ``"float"`` impl (``math.sin``) computes plain Python floats fast,
+  raising where numpy would give nan or inf (numpy's value then answers);
   A composite entry (``mean``, ``softmax``) gives ``value`` instead, written with
   other primitives;
 - ``partials``: one rule per argument, ``rule(m, *args, y) -> ∂y/∂arg`` where ``y`` is
@@ -267,7 +269,7 @@ _FLOATS: dict[sp.Expr, float] = {}
 def constant(m: Any, value: sp.Expr) -> Any:
     """An exact constant (``log(2)``, ``2/sqrt(pi)``) in backend ``m``'s number type:
     a float for float64, 50 digits for mpmath, itself for SymPy."""
-    if m.name == "float64":
+    if m.name in ("float64", "float"):
         found = _FLOATS.get(value)
         if found is None:
             found = _FLOATS[value] = float(value)

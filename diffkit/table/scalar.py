@@ -70,47 +70,56 @@ _np_atan2 = _real_or_complex(  # atan2(y, x) = 2·atan(y / (‖(x, y)‖ + x)), 
     np.arctan2, lambda y, x: 2 * np.arctan(y / (np.sqrt(x * x + y * y) + x)))
 
 
-def _impl(np_fn: Any, mp_fn: Any, sp_fn: Any) -> dict[str, Any]:
-    return {"float64": np_fn, "mpmath": mp_fn, "sympy": sp_fn}
+def _py_exp2(x: float) -> float:
+    return 2.0 ** x
+
+
+def _impl(np_fn: Any, mp_fn: Any, sp_fn: Any, py_fn: Any = None) -> dict[str, Any]:
+    impl = {"float64": np_fn, "mpmath": mp_fn, "sympy": sp_fn}
+    if py_fn is not None:  # Python floats, fast (the ``"float"`` number type)
+        impl["float"] = py_fn
+    return impl
 
 
 def _function(name: str, np_fn: Any, mp_fn: Any, sp_fn: Any, *partials: Any,
               numpy: tuple[str, ...] | None = None, text: tuple[str, ...] | None = None,
-              alias: str | None = None, doc: str = "", **kw: Any) -> None:
-    """A function text may call by ``name`` and numpy by the same name (by default)."""
-    define(name, impl=_impl(np_fn, mp_fn, sp_fn), partials=list(partials),
+              alias: str | None = None, doc: str = "", py: Any = None, **kw: Any) -> None:
+    """A function text may call by ``name`` and numpy by the same name (by default);
+    ``py`` is its value on Python floats (``math.sin``), if the math module has it."""
+    define(name, impl=_impl(np_fn, mp_fn, sp_fn, py), partials=list(partials),
            text=(name,) if text is None else text, numpy=(name,) if numpy is None else numpy,
            alias=alias or name, doc=doc, **kw)
 
 
 # --- arithmetic (written as operators in text; SymPy's Add, Mul and Pow) ----------------
-define("add", impl=_impl(np.add, operator.add, operator.add),
+define("add", impl=_impl(np.add, operator.add, operator.add, operator.add),
        source="{0} + {1}",
        partials=[lambda m, a, b, y: ONE, lambda m, a, b, y: ONE], numpy=("add",))
-define("sub", impl=_impl(np.subtract, operator.sub, operator.sub),
+define("sub", impl=_impl(np.subtract, operator.sub, operator.sub, operator.sub),
        source="{0} - {1}",
        partials=[lambda m, a, b, y: ONE, lambda m, a, b, y: MINUS_ONE], numpy=("subtract",))
-define("mul", impl=_impl(np.multiply, operator.mul, operator.mul),
+define("mul", impl=_impl(np.multiply, operator.mul, operator.mul, operator.mul),
        source="{0} * {1}",
        partials=[lambda m, a, b, y: b, lambda m, a, b, y: a], numpy=("multiply",))
-define("div", impl=_impl(np.divide, operator.truediv, operator.truediv),
+define("div", impl=_impl(np.divide, operator.truediv, operator.truediv, operator.truediv),
        source="{0} / {1}",
        partials=[lambda m, a, b, y: m.div(1.0, b), lambda m, a, b, y: m.neg(m.div(y, b))],
        domain=lambda a, b: b != 0, domain_text="division by zero",
        numpy=("divide", "true_divide"))
-define("neg", impl=_impl(np.negative, operator.neg, operator.neg),
+define("neg", impl=_impl(np.negative, operator.neg, operator.neg, operator.neg),
        source="-{0}",
        partials=[lambda m, x, y: MINUS_ONE], numpy=("negative",))
-define("square", impl=_impl(np.square, lambda x: x * x, lambda x: x**2),
+define("square", impl=_impl(np.square, lambda x: x * x, lambda x: x**2, lambda x: x * x),
        source="{0} * {0}",
        partials=[lambda m, x, y: m.mul(2.0, x)], numpy=("square",))
 define(  # x**n for a constant integer n >= 3 (the graph writes x**2 as square)
-    "powi", impl=_impl(np.power, lambda x, n: x ** int(n), lambda x, n: x ** sp.Integer(int(n))),
+    "powi", impl=_impl(np.power, lambda x, n: x ** int(n), lambda x, n: x ** sp.Integer(int(n)),
+                       lambda x, n: x ** int(n)),
     partials=[lambda m, x, n, y: m.mul(n, m.square(x) if n == 3 else m.powi(x, n - 1)),
               lambda m, x, n, y: ZERO],
     constants=(1,), examples=((0.7, 3), (-1.3, 4), (2.1, 5), (-0.4, 7)), source="{0} ** {1}")
 define(  # a**b in general: a constant or variable exponent
-    "pow", impl=_impl(np.power, mpmath.power, lambda a, b: a**b),
+    "pow", impl=_impl(np.power, mpmath.power, lambda a, b: a**b, math.pow),
     partials=[lambda m, a, b, y: m.mul(b, m.pow(a, m.sub(b, 1.0))),
               lambda m, a, b, y: m.mul(y, m.log(a))],
     domain=lambda a, b: (a > 0) | ((a == 0) & (b > 0)),
@@ -126,7 +135,8 @@ _function("sqrt", np.sqrt, mpmath.sqrt, sp.sqrt, lambda m, x, y: m.div(0.5, y),
           domain=lambda x: x >= 0, domain_text="sqrt needs x >= 0",
           kink=lambda x: x == 0, convention="the slope of sqrt is infinite at 0",
           directional=no_slope("sqrt has an infinite slope at 0"),
-          doc="√x, elementwise; needs x ≥ 0 (infinite slope at 0).")
+          doc="√x, elementwise; needs x ≥ 0 (infinite slope at 0).",
+          py=math.sqrt)
 _function("cbrt", _np_cbrt, lambda x: mpmath.sign(x) * mpmath.cbrt(abs(x)),
           lambda x: sp.sign(x) * sp.Abs(x) ** sp.Rational(1, 3),
           lambda m, x, y: m.div(1.0, m.mul(3.0, m.square(y))),
@@ -134,38 +144,49 @@ _function("cbrt", _np_cbrt, lambda x: mpmath.sign(x) * mpmath.cbrt(abs(x)),
           directional=no_slope("cbrt has an infinite slope at 0"),
           doc="The real cube root, elementwise (cbrt(−8) = −2); infinite slope at 0.",
           source="np.cbrt({0})")
-_function("exp", np.exp, mpmath.exp, sp.exp, lambda m, x, y: y, doc="eˣ, elementwise.")
+_function("exp", np.exp, mpmath.exp, sp.exp, lambda m, x, y: y, doc="eˣ, elementwise.",
+          py=math.exp)
 _function("exp2", np.exp2, lambda x: mpmath.power(2, x), cfunctions.exp2,
-          lambda m, x, y: m.mul(y, constant(m, _LN2)), doc="2ˣ, elementwise.")
+          lambda m, x, y: m.mul(y, constant(m, _LN2)), doc="2ˣ, elementwise.",
+          py=_py_exp2)
 _function("expm1", np.expm1, mpmath.expm1, cfunctions.expm1, lambda m, x, y: m.exp(x),
-          doc="eˣ − 1, elementwise, accurate for tiny x.")
+          doc="eˣ − 1, elementwise, accurate for tiny x.",
+          py=math.expm1)
 _function("log", np.log, mpmath.log, sp.log, lambda m, x, y: m.div(1.0, x),
           text=("log", "ln"), text_arity=(1, 2),
           domain=lambda x: x > 0, domain_text="log needs x > 0",
           doc="The natural logarithm, elementwise; needs x > 0.  In text ``ln`` is the "
-              "same function and ``log(x, b)`` the logarithm to base b.")
+              "same function and ``log(x, b)`` the logarithm to base b.",
+          py=math.log)
 _function("log2", np.log2, lambda x: mpmath.log(x, 2), cfunctions.log2,
           lambda m, x, y: m.div(1.0, m.mul(x, constant(m, _LN2))),
           domain=lambda x: x > 0, domain_text="log2 needs x > 0",
-          doc="The base-2 logarithm, elementwise; needs x > 0.")
+          doc="The base-2 logarithm, elementwise; needs x > 0.",
+          py=math.log2)
 _function("log10", np.log10, mpmath.log10, cfunctions.log10,
           lambda m, x, y: m.div(1.0, m.mul(x, constant(m, _LN10))),
           domain=lambda x: x > 0, domain_text="log10 needs x > 0",
-          doc="The base-10 logarithm, elementwise; needs x > 0.")
+          doc="The base-10 logarithm, elementwise; needs x > 0.",
+          py=math.log10)
 _function("log1p", np.log1p, mpmath.log1p, cfunctions.log1p,
           lambda m, x, y: m.div(1.0, m.add(1.0, x)),
           domain=lambda x: x > -1, domain_text="log1p needs x > -1",
-          doc="log(1 + x), elementwise, accurate for tiny x; needs x > −1.")
+          doc="log(1 + x), elementwise, accurate for tiny x; needs x > −1.",
+          py=math.log1p)
 _function("erf", _np_erf, mpmath.erf, sp.erf,
           lambda m, x, y: m.mul(constant(m, _TWO_OVER_SQRT_PI), m.exp(m.neg(m.square(x)))), numpy=(),
-          doc="The error function 2/√π ∫₀ˣ e^(−t²) dt, elementwise.")
+          doc="The error function 2/√π ∫₀ˣ e^(−t²) dt, elementwise.",
+          py=math.erf)
 
 # --- trigonometric and hyperbolic ------------------------------------------------------------
-_function("sin", np.sin, mpmath.sin, sp.sin, lambda m, x, y: m.cos(x), doc="sin(x), elementwise.")
+_function("sin", np.sin, mpmath.sin, sp.sin, lambda m, x, y: m.cos(x), doc="sin(x), elementwise.",
+          py=math.sin)
 _function("cos", np.cos, mpmath.cos, sp.cos, lambda m, x, y: m.neg(m.sin(x)),
-          doc="cos(x), elementwise.")
+          doc="cos(x), elementwise.",
+          py=math.cos)
 _function("tan", np.tan, mpmath.tan, sp.tan, lambda m, x, y: m.add(1.0, m.square(y)),
-          doc="tan(x), elementwise.")
+          doc="tan(x), elementwise.",
+          py=math.tan)
 _function("asin", np.arcsin, mpmath.asin, sp.asin,
           lambda m, x, y: m.div(1.0, m.sqrt(m.sub(1.0, m.square(x)))),
           text=("asin", "arcsin"), numpy=("arcsin",), alias="arcsin",
@@ -173,7 +194,8 @@ _function("asin", np.arcsin, mpmath.asin, sp.asin,
           kink=lambda x: (x == -1) | (x == 1),
           convention="the slope of asin is infinite at -1 and 1",
           directional=no_slope("asin has an infinite slope at -1 and 1"),
-          doc="arcsin(x), elementwise; defined on [-1, 1].")
+          doc="arcsin(x), elementwise; defined on [-1, 1].",
+          py=math.asin)
 _function("acos", np.arccos, mpmath.acos, sp.acos,
           lambda m, x, y: m.div(-1.0, m.sqrt(m.sub(1.0, m.square(x)))),
           text=("acos", "arccos"), numpy=("arccos",), alias="arccos",
@@ -181,11 +203,13 @@ _function("acos", np.arccos, mpmath.acos, sp.acos,
           kink=lambda x: (x == -1) | (x == 1),
           convention="the slope of acos is infinite at -1 and 1",
           directional=no_slope("acos has an infinite slope at -1 and 1"),
-          doc="arccos(x), elementwise; defined on [-1, 1].")
+          doc="arccos(x), elementwise; defined on [-1, 1].",
+          py=math.acos)
 _function("atan", np.arctan, mpmath.atan, sp.atan,
           lambda m, x, y: m.div(1.0, m.add(1.0, m.square(x))),
           text=("atan", "arctan"), numpy=("arctan",), alias="arctan",
-          doc="arctan(x), elementwise.")
+          doc="arctan(x), elementwise.",
+          py=math.atan)
 
 
 def _atan2_directional(m: Any, primals: Any, tangents: Any) -> Any:
@@ -205,35 +229,42 @@ _function("atan2", _np_atan2, mpmath.atan2, sp.atan2,
           convention="atan2(y, x) jumps from π to −π across the negative x axis",
           directional=_atan2_directional,
           doc="The angle of the point (x, y), atan2(y, x) in (−π, π], elementwise.",
-          source="np.arctan2({0}, {1})")
+          source="np.arctan2({0}, {1})", py=math.atan2)
 _function("hypot", _np_hypot, mpmath.hypot, cfunctions.hypot,
           lambda m, a, b, y: m.div(a, y), lambda m, a, b, y: m.div(b, y),
           kink=lambda a, b: (a == 0) & (b == 0),
           convention="hypot is not differentiable at (0, 0): a cone's tip",
           directional=lambda m, p, t: m.hypot(t[0], t[1]),
-          doc="√(a² + b²) without overflow, elementwise.", source="np.hypot({0}, {1})")
+          doc="√(a² + b²) without overflow, elementwise.", source="np.hypot({0}, {1})",
+          py=math.hypot)
 _function("sinh", np.sinh, mpmath.sinh, sp.sinh, lambda m, x, y: m.cosh(x),
-          doc="sinh(x), elementwise.")
+          doc="sinh(x), elementwise.",
+          py=math.sinh)
 _function("cosh", np.cosh, mpmath.cosh, sp.cosh, lambda m, x, y: m.sinh(x),
-          doc="cosh(x), elementwise.")
+          doc="cosh(x), elementwise.",
+          py=math.cosh)
 _function("tanh", np.tanh, mpmath.tanh, sp.tanh, lambda m, x, y: m.sub(1.0, m.square(y)),
-          doc="tanh(x), elementwise: the classic activation.")
+          doc="tanh(x), elementwise: the classic activation.",
+          py=math.tanh)
 _function("asinh", np.arcsinh, mpmath.asinh, sp.asinh,
           lambda m, x, y: m.div(1.0, m.sqrt(m.add(m.square(x), 1.0))),
           text=("asinh", "arcsinh"), numpy=("arcsinh",), alias="arcsinh",
-          doc="arcsinh(x), elementwise.")
+          doc="arcsinh(x), elementwise.",
+          py=math.asinh)
 _function("acosh", np.arccosh, mpmath.acosh, sp.acosh,
           lambda m, x, y: m.div(1.0, m.sqrt(m.sub(m.square(x), 1.0))),
           text=("acosh", "arccosh"), numpy=("arccosh",), alias="arccosh",
           domain=lambda x: x >= 1, domain_text="acosh needs x >= 1",
           kink=lambda x: x == 1, convention="the slope of acosh is infinite at 1",
           directional=no_slope("acosh has an infinite slope at 1"),
-          doc="arccosh(x), elementwise; needs x ≥ 1.")
+          doc="arccosh(x), elementwise; needs x ≥ 1.",
+          py=math.acosh)
 _function("atanh", np.arctanh, mpmath.atanh, sp.atanh,
           lambda m, x, y: m.div(1.0, m.sub(1.0, m.square(x))),
           text=("atanh", "arctanh"), numpy=("arctanh",), alias="arctanh",
           domain=lambda x: (x > -1) & (x < 1), domain_text="atanh needs -1 < x < 1",
-          doc="arctanh(x), elementwise; needs −1 < x < 1.")
+          doc="arctanh(x), elementwise; needs −1 < x < 1.",
+          py=math.atanh)
 
 # --- kinks: not complex-analytic, not differentiable everywhere --------------------------------
 _function("abs", np.abs, abs, sp.Abs, lambda m, x, y: m.sign(x),
@@ -241,7 +272,8 @@ _function("abs", np.abs, abs, sp.Abs, lambda m, x, y: m.sign(x),
           kink=lambda x: x == 0,
           convention="abs'(0) = 0 (the subgradient sign(0), as PyTorch uses)",
           directional=lambda m, p, t: m.abs(t[0]),
-          doc="|x|, elementwise; abs'(0) = 0 by convention.")
+          doc="|x|, elementwise; abs'(0) = 0 by convention.",
+          py=abs)
 _function("sign", np.sign, mpmath.sign, sp.sign, lambda m, x, y: ZERO, analytic=False,
           kink=lambda x: x == 0, convention="sign'(0) = 0 (sign jumps at 0)",
           directional=no_slope("sign jumps at 0"),

@@ -15,13 +15,21 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
-from diffkit.table.backends import NUMPY
-from diffkit.table.primitives import PRIMITIVES, Primitive, tangent_term
+from diffkit.table.backends import FLOAT, NUMPY
+from diffkit.table.primitives import (
+    MINUS_ONE,
+    ONE,
+    PRIMITIVES,
+    ZERO,
+    Primitive,
+    tangent_term,
+)
 from diffkit.values.overloading import Differentiable, new_level
 
 
@@ -71,6 +79,10 @@ def apply(prim: Primitive, m: Any, args: Any) -> Any:
     This is the whole of forward mode: the primal is the primitive's value, the tangent
     ``Σ ∂y/∂xᵢ · ẋᵢ`` over the arguments that are Duals, each partial from the table.
     """
+    if m is NUMPY and prim.jvp is None:
+        on_floats = _on_floats(prim, args)
+        if on_floats is not None:
+            return on_floats
     level = -1
     for a in args:
         if isinstance(a, Dual) and a.level > level:
@@ -89,6 +101,42 @@ def apply(prim: Primitive, m: Any, args: Any) -> Any:
         if term is not None:
             tangent = term if tangent is None else m.add(tangent, term)
     return Dual(y, 0.0 if tangent is None else tangent, level)
+
+
+def _on_floats(prim: Primitive, args: Any) -> Dual | None:
+    """``apply`` where every primal and tangent is a Python number and the Duals share
+    one level (a scalar f's forward mode): the value and the table's partials on the
+    ``FLOAT`` backend, ẏ = Σ ∂y/∂xᵢ · ẋᵢ in float arithmetic.  None where that does
+    not hold, or where the value is not a plain float (a nan from numpy)."""
+    level, primals = -1, []
+    for a in args:
+        kind = type(a)
+        if kind is Dual:
+            if type(a.primal) is not float or type(a.tangent) is not float \
+                    or (level >= 0 and a.level != level):
+                return None
+            level = a.level
+            primals.append(a.primal)
+        elif kind is float or kind is int:
+            primals.append(a)
+        else:
+            return None
+    if level < 0:  # no Dual: a plain value, computed the general way
+        return None
+    y = (getattr(FLOAT, prim.name) if prim.impl else functools.partial(prim.value, FLOAT))(*primals)
+    if type(y) is not float:
+        return None
+    tangent = 0.0
+    for k, a in enumerate(args):
+        if type(a) is Dual:
+            p = prim.partials[k](FLOAT, *primals, y)
+            if p is ONE:
+                tangent += a.tangent
+            elif p is MINUS_ONE:
+                tangent -= a.tangent
+            elif p is not ZERO:
+                tangent += p * a.tangent
+    return Dual(y, tangent, level)
 
 
 def nested_seed(x: Any, k: int) -> tuple[Any, list[int]]:
