@@ -33,7 +33,7 @@ from diffkit.ir.recording import (
     scalar_seed,
     tracked_value,
 )
-from diffkit.ir.tape import Tracked, fail_if_invalid
+from diffkit.ir.tape import Tracked, all_finite, fail_if_invalid
 from diffkit.methods import forward, reverse
 from diffkit.methods.base import Problem
 from diffkit.support.budget import bounded
@@ -96,15 +96,21 @@ def _plain_tree(v: Any) -> Any:
 
 def reverse_pass(f: Callable[..., Any], at: Any, cotangent: Any = None, m: Any = NUMPY):
     """One recorded run and one backward sweep: (ūᵀJ or ∇f packed like ``at``, f's
-    value, the tape).  Kept lean: at small sizes Python's overhead is the cost."""
+    value, the tape).  Kept lean: at small sizes Python's overhead is the cost, at
+    large ones memory (the tape keeps only what the sweep reads, ``Tape.lean``).
+    Where f's value or the gradient is not finite, f is recorded once more, keeping
+    every value, to say where (so f runs twice on that path)."""
     args = Arguments.of(f, at)
-    tape, inputs, out = record_run(f, args, m=m)
+    tape, inputs, out = record_run(f, args, m=m, lean=m is NUMPY)
     value = out.value if type(out) is Tracked else out
-    fail_if_invalid(tape, "f", value)
-    seed = scalar_seed(value, cotangent)
-    grads = input_adjoints(tape, inputs, out, seed, args)
-    for g in grads:
-        fail_if_invalid(tape, "the gradient", g)
+    seed = scalar_seed(value, cotangent) if all_finite(value) else None
+    grads = input_adjoints(tape, inputs, out, seed, args) if seed is not None else []
+    if seed is None or not all(all_finite(g) for g in grads):
+        # what went wrong, and where: f recorded again with every value kept
+        tape = record_run(f, args, m=m)[0]
+        fail_if_invalid(tape, "f", value)
+        for g in grads:
+            fail_if_invalid(tape, "the gradient", g)
     return args.pack(grads), value, tape
 
 

@@ -31,14 +31,15 @@ from diffkit.values.overloading import Differentiable, new_level, primal_value
 
 
 def record_run(f: Callable[..., Any], args: Arguments, values: list[Any] | None = None,
-               m: Any = NUMPY):
+               m: Any = NUMPY, lean: bool = False):
     """One run of f on tracked inputs (``args``' values, or ``values``): the tape, the
-    inputs and the output.  Every recording of a Python function goes through here."""
+    inputs and the output.  Every recording of a Python function goes through here.
+    ``lean``: keep only what the backward sweep reads (``Tape.lean``)."""
     values = values or args.values
     # Python floats are computed without numpy (Tape.record): its warnings need
     # silencing only around what reaches numpy, not around the whole run
     quiet = not all(type(v) is float for v in values)
-    tape = Tape(m, quiet)
+    tape = Tape(m, quiet, lean)
     inputs = [tape.input(v, n) for v, n in zip(values, args.names, strict=True)]
     try:
         return tape, inputs, run_user(f, args, inputs, quiet=quiet)

@@ -33,7 +33,14 @@ from diffkit.ir.evaluate import is_finite
 from diffkit.ir.graph import Graph, Node
 from diffkit.support.errors import DiffkitError, EvaluationError
 from diffkit.table.backends import FLOAT, NUMPY
-from diffkit.table.primitives import MINUS_ONE, ONE, PRIMITIVES, ZERO, Primitive
+from diffkit.table.primitives import (
+    MINUS_ONE,
+    ONE,
+    PRIMITIVES,
+    ZERO,
+    Primitive,
+    reverse_reads,
+)
 from diffkit.values.overloading import Differentiable, dispatch_binary, new_level, power
 
 
@@ -97,7 +104,7 @@ class Tape:
     measure ops).  ``backward`` is the graph's one adjoint loop, ``adjoints.adjoints``.
     """
 
-    def __init__(self, m: Any = NUMPY, quiet: bool = True) -> None:
+    def __init__(self, m: Any = NUMPY, quiet: bool = True, lean: bool = False) -> None:
         self.m = m
         self.level = new_level()  # above every Dual and tape made before it
         self.recording = True  # False once f's run is over: a value kept from it is stale
@@ -111,6 +118,10 @@ class Tape:
         #: ``np.errstate``); a run on Python floats skips that, and turns them off
         #: only around the operations that reach numpy
         self.quiet = quiet
+        #: keep only the values the backward sweep reads (``reverse_reads``); the
+        #: others are ``Dropped`` (their shape) and their memory goes back to numpy as
+        #: soon as f lets go of them.  A lean tape can sweep, not print or diagnose.
+        self.lean = lean
 
     def __len__(self) -> int:
         return len(self.values)
@@ -166,8 +177,20 @@ class Tape:
             with np.errstate(all="ignore"):
                 y = prim.value(self.m, *arg_values)
         nodes.append(_node((prim.name, tuple(ids), None, None)))
-        values.append(y)
+        values.append(self._kept(prim, ids, arg_values, y) if self.lean else y)
         return Tracked(y, self, i)
+
+    def _kept(self, prim: Primitive, ids: list[int], args: list[Any], y: Any) -> Any:
+        """On a lean tape: the arguments the rules read are kept (an earlier ``Dropped``
+        gets its value back from the argument in hand); y itself, or its shape."""
+        reads = reverse_reads(prim)
+        values = self.values
+        for k, j in enumerate(ids):
+            if type(values[j]) is Dropped and (reads is None or k >= len(reads) - 1 or reads[k]):
+                values[j] = args[k]
+        if reads is None or reads[-1] or type(y) is not np.ndarray:
+            return y
+        return Dropped(y.shape)
 
     def backward(self, output: Tracked, seed: Any = 1.0, keep: set[int] | None = None) -> list[Any]:
         """The adjoint of every tape entry (None where it is zero; only the entries in
@@ -182,10 +205,10 @@ class Tape:
     def first_invalid(self) -> str | None:
         """Where the run first produced nan or inf from finite arguments, in words."""
         for node, value in zip(self.nodes, self.values, strict=True):
-            if node.op in ("var", "const") or _all_finite(value):
+            if node.op in ("var", "const") or all_finite(value):
                 continue
             args = [self.values[j] for j in node.args]
-            if not all(_all_finite(a) for a in args):
+            if not all(all_finite(a) for a in args):
                 continue
             prim = PRIMITIVES[node.op]
             if prim.domain is not None and not np.all(prim.domain(*_real(args))):
@@ -207,7 +230,7 @@ class Tape:
                         continue
                     slope = prim.partials[k](self.m, *args, value)
                     if not any(slope is marker for marker in (ONE, MINUS_ONE, ZERO)) \
-                            and not _all_finite(slope):
+                            and not all_finite(slope):
                         return (prim.convention or f"the slope of {prim.name} is infinite here") + \
                             f" ({prim.name} at {_shown(args)})"
         return None
@@ -268,6 +291,19 @@ def _local_partials(prim: Primitive, args: list[Any], ids: list[int], nodes: lis
     return pairs
 
 
+class Dropped:
+    """A value a lean tape let go of (the backward sweep does not read it): its shape,
+    which is all ``unbroadcast`` asks of it."""
+
+    __slots__ = ("shape",)
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = shape
+
+    def __repr__(self) -> str:
+        return f"Dropped({self.shape})"
+
+
 class Constant:
     """A constant of a recorded graph, printed briefly (an array by its shape)."""
 
@@ -285,7 +321,7 @@ class Constant:
     __repr__ = __str__
 
 
-def _all_finite(v: Any) -> bool:
+def all_finite(v: Any) -> bool:
     try:
         return is_finite(v)
     except TypeError:  # an index, a shape, an object array
@@ -304,6 +340,6 @@ def _real(args: list[Any]) -> list[Any]:
 def fail_if_invalid(tape: Tape, what: str, value: Any) -> None:
     """Raise a one-line ``EvaluationError`` if ``value`` is not finite, saying where
     on the tape it went wrong."""
-    if not _all_finite(value):
+    if not all_finite(value):
         where = tape.first_invalid()
         raise EvaluationError(f"{what} is not finite" + (f": {where}" if where else ""))

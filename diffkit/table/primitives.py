@@ -44,7 +44,9 @@ functions, every method and the table test.
 
 from __future__ import annotations
 
+import dis
 import functools
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -232,6 +234,48 @@ def adjoint_term(prim: Primitive, k: int, m: Any, args: Any, y: Any, y_bar: Any)
     if partial is ZERO:
         return None
     return unbroadcast(m, scale(m, partial, y_bar), shape_of(args[k]))
+
+
+def reverse_reads(prim: Primitive) -> tuple[bool, ...] | None:
+    """Which of its arguments (then its output) the reverse rules of ``prim`` read:
+    a recording that keeps only these values holds, like autograd's closures, just
+    what the backward sweep needs, and lets numpy reuse the memory of the rest.  Read
+    from the rules' code: a parameter counts as read where any instruction loads it.
+    None — everything is read — for a rule without Python code, one that reads
+    ``*args``, and a primitive of any number of arguments (``stack``)."""
+    key = (prim.name, _version[0])
+    found = _READS.get(key)
+    if found is None:
+        found = _READS[key] = _reads(prim)
+    return found
+
+
+_READS: dict[tuple[str, int], tuple[bool, ...] | None] = {}
+_LOADS = ("FAST", "DEREF", "CLOSURE")
+
+
+def _reads(prim: Primitive) -> tuple[bool, ...] | None:
+    n = prim.arity
+    if n == 0:
+        return None
+    rules = prim.vjp if prim.vjp is not None else prim.partials
+    extra = 2 if prim.vjp is not None else 1  # (y, ȳ) or (y) after the arguments
+    read = [False] * (n + 1)
+    for k in range(n):
+        code = getattr(rules[k], "__code__", None)
+        if code is None or code.co_argcount + code.co_kwonlyargcount not in (0, n + extra + 1):
+            return None
+        loaded = set(code.co_cellvars)
+        for instruction in dis.get_instructions(code):
+            if any(kind in instruction.opname for kind in _LOADS):
+                value = instruction.argval
+                loaded.update(value if isinstance(value, tuple) else (value,))
+        if code.co_flags & inspect.CO_VARARGS and code.co_varnames[code.co_argcount] in loaded:
+            return None
+        params = code.co_varnames[: code.co_argcount]
+        for position, name in enumerate(params[1: n + 2]):  # the arguments, then y
+            read[position] = read[position] or name in loaded
+    return tuple(read)
 
 
 def shape_of(v: Any) -> tuple[int, ...]:
