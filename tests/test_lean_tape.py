@@ -31,9 +31,9 @@ def _cases(prim):
     cases = []
     for a in POINTS:
         args = tuple(a + 0.37 * k for k in range(prim.arity))
-        if prim.domain is None or bool(np.all(prim.domain(*args))):
-            if prim.kink is None or not bool(np.any(prim.kink(*args))):
-                cases.append(args)
+        inside = prim.domain is None or bool(np.all(prim.domain(*args)))
+        if inside and (prim.kink is None or not bool(np.any(prim.kink(*args)))):
+            cases.append(args)
     return cases
 
 
