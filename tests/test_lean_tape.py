@@ -20,7 +20,16 @@ from diffkit.ir.recording import input_adjoints, record_run
 from diffkit.ir.tape import Dropped
 from diffkit.support.errors import EvaluationError
 from diffkit.table.backends import NUMPY
-from diffkit.table.primitives import PRIMITIVES, ZERO, adjoint_term, reverse_reads
+from diffkit.table.primitives import (
+    _FRESH,
+    PRIMITIVES,
+    ZERO,
+    adjoint_term,
+    define,
+    forget,
+    reverse_reads,
+)
+from diffkit.values.overloading import call
 
 POINTS = (0.3, 0.8, 1.7, -0.6)
 
@@ -103,3 +112,26 @@ def test_a_lean_gradient_still_says_where_f_went_wrong():
         dk.gradient(lambda x: np.sum(np.log(x) * 2.0), np.array([-1.0, 1.0]))
     with pytest.raises(EvaluationError, match="the slope of sqrt is infinite at 0"):
         dk.gradient(lambda x: np.sum(np.sqrt(x) + x), np.array([0.0, 1.0]))
+
+
+def test_a_partial_a_rule_keeps_is_never_overwritten():
+    """A partial is multiplied by ȳ in place only when nothing but the sweep holds it
+    (numpy's temporary elision); a rule that returns an array it keeps gets its array
+    back untouched, call after call."""
+    kept = np.array([2.0, 3.0, 4.0])
+    try:
+        define("scale_by_kept", impl={"float64": lambda x: kept * x, "mpmath": None, "sympy": None},
+               partials=[lambda m, x, y: kept])
+        f = lambda x: np.sum(call("scale_by_kept", x) * 0.5)
+        for _ in range(3):
+            np.testing.assert_array_equal(dk.gradient(f, np.ones(3)), [1.0, 1.5, 2.0])
+        np.testing.assert_array_equal(kept, [2.0, 3.0, 4.0])
+    finally:
+        forget("scale_by_kept")
+
+
+def test_fresh_partials_are_multiplied_in_place():
+    x = np.linspace(0.1, 2.0, 1000)
+    f = lambda v: np.sum(np.sin(v) * 3.0)
+    np.testing.assert_allclose(dk.gradient(f, x), 3.0 * np.cos(x), rtol=1e-15)
+    assert _FRESH is not None  # CPython: the count tells a temporary from a kept array

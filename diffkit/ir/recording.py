@@ -62,7 +62,8 @@ def input_adjoints(tape: Tape, inputs: list[Tracked], out: Any, seed: Any, args:
         if type(a) is float and type(v) is float:
             result.append(a)  # a scalar f of numbers
         elif type(a) is np.ndarray and type(v) is np.ndarray and a.shape == v.shape:
-            result.append(a)  # the common case
+            result.append(a if a.flags.writeable else a.copy())  # the common case (a
+            # sum's adjoint is a read-only view of one number until something is added)
         elif a is None:
             result.append(np.zeros_like(v) if type(v) is np.ndarray else 0.0)
         elif isinstance(a, Differentiable):  # a Dual, or an outer gradient's value

@@ -82,8 +82,8 @@ def kept_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
 def _spread(m: Any, g: Any, x: Any, axis: Any) -> Any:
     """The adjoint of a sum over ``axis``: ``g`` copied back along the summed axes."""
     shape = shape_of(x)
-    if axis is None and isinstance(g, float):  # a plain number: copying it is the whole job
-        return np.full(shape, g)
+    if axis is None and isinstance(g, float):  # a plain number: a read-only view of it
+        return np.broadcast_to(g, shape)  # (no pass over memory; no rule writes into ȳ)
     if axis is None and not shape_of(g):
         return m.mul(g, np.ones(shape))
     return m.mul(m.reshape(g, kept_shape(shape, axis)), np.ones(shape))

@@ -47,10 +47,12 @@ from __future__ import annotations
 import dis
 import functools
 import inspect
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import numpy as np
 import sympy as sp
 from mpmath.libmp import prec_to_dps
 
@@ -233,7 +235,39 @@ def adjoint_term(prim: Primitive, k: int, m: Any, args: Any, y: Any, y_bar: Any)
     partial = prim.partials[k](m, *args, y)
     if partial is ZERO:
         return None
+    if type(partial) is np.ndarray and _FRESH is not None \
+            and sys.getrefcount(partial) <= _FRESH and _elidable(partial, y_bar):
+        # the rule made this array and nothing else holds it: multiply in place
+        # (numpy's own temporary elision, one allocation of its size saved)
+        return unbroadcast(m, np.multiply(partial, y_bar, out=partial), shape_of(args[k]))
     return unbroadcast(m, scale(m, partial, y_bar), shape_of(args[k]))
+
+
+def _fresh_references() -> int:
+    partial = np.empty(1)  # as in adjoint_term: a new array held by one local name
+    return sys.getrefcount(partial)
+
+
+def _held_references() -> int:
+    partial = np.empty(1)
+    held = [partial]  # noqa: F841  (the second reference is the point)
+    return sys.getrefcount(partial)
+
+
+#: the references ``sys.getrefcount`` sees for a new array held by one local name
+#: (measured here, not assumed: it differs between Python versions); None where the
+#: count cannot tell such an array from a shared one, and then nothing is elided
+_FRESH = (_fresh_references() if hasattr(sys, "getrefcount")
+          and _held_references() > _fresh_references() else None)
+
+
+def _elidable(partial: np.ndarray, y_bar: Any) -> bool:
+    """Whether ``partial · ȳ`` may be written into ``partial``, which only its caller's
+    local refers to (not an argument, not y, not an array a rule keeps): a float64
+    array that owns its memory and that the product does not outgrow."""
+    return (partial.base is None and partial.dtype == np.float64 and partial.flags.writeable
+            and (type(y_bar) is float or (type(y_bar) is np.ndarray and y_bar.dtype == np.float64
+                                          and y_bar.shape == partial.shape)))
 
 
 def reverse_reads(prim: Primitive) -> tuple[bool, ...] | None:
