@@ -21,7 +21,7 @@ from diffkit.ir.tape import Dropped
 from diffkit.support.errors import EvaluationError
 from diffkit.table.backends import NUMPY
 from diffkit.table.primitives import (
-    _FRESH,
+    FRESH_REFERENCES,
     PRIMITIVES,
     ZERO,
     adjoint_term,
@@ -134,4 +134,4 @@ def test_fresh_partials_are_multiplied_in_place():
     x = np.linspace(0.1, 2.0, 1000)
     f = lambda v: np.sum(np.sin(v) * 3.0)
     np.testing.assert_allclose(dk.gradient(f, x), 3.0 * np.cos(x), rtol=1e-15)
-    assert _FRESH is not None  # CPython: the count tells a temporary from a kept array
+    assert FRESH_REFERENCES is not None  # CPython: the count tells a temporary from a kept array

@@ -17,6 +17,7 @@ tape (``Tape.backward``) and the traces read it.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,12 @@ import numpy as np
 from diffkit.ir.graph import Graph
 from diffkit.table.arrays import add_at
 from diffkit.table.backends import NUMPY
-from diffkit.table.primitives import PRIMITIVES, adjoint_term
+from diffkit.table.primitives import (
+    FRESH_REFERENCES,
+    PRIMITIVES,
+    adjoint_term,
+    elidable,
+)
 
 _GETITEM = PRIMITIVES["getitem"]
 
@@ -45,7 +51,7 @@ def adjoints(graph: Graph, values: list[Any], m: Any, output: int | dict[int, An
     seeds = output if isinstance(output, dict) else {output: seed}
     for node_id, value in seeds.items():
         adjoint[node_id] = value if adjoint[node_id] is None else m.add(adjoint[node_id], value)
-    owned: set[int] = set()  # adjoints held in a buffer of our own (see _scatter_into)
+    owned: set[int] = set()  # adjoints in a buffer of the sweep's own: added into in place
     for i in range(max(seeds), -1, -1):
         y_bar = adjoint[i]
         if y_bar is None:
@@ -68,8 +74,22 @@ def adjoints(graph: Graph, values: list[Any], m: Any, output: int | dict[int, An
             if scattered or nodes[j].op == "const":
                 continue
             contribution = adjoint_term(prim, k, m, args, values[i], y_bar)
-            if contribution is not None:
-                adjoint[j] = contribution if adjoint[j] is None else m.add(adjoint[j], contribution)
+            if contribution is None:
+                continue
+            before = adjoint[j]
+            if before is None:
+                adjoint[j] = contribution
+                owned.discard(j)
+            elif j in owned and elidable(before, contribution):
+                np.add(before, contribution, out=before)  # a buffer of the sweep's own
+            elif type(contribution) is np.ndarray and FRESH_REFERENCES is not None \
+                    and sys.getrefcount(contribution) <= FRESH_REFERENCES \
+                    and elidable(contribution, before):
+                # the rule's new array, held by nothing else: the sum goes into it
+                adjoint[j] = np.add(contribution, before, out=contribution)
+                owned.add(j)
+            else:
+                adjoint[j] = m.add(before, contribution)
                 owned.discard(j)
         if keep is not None and i not in keep:
             adjoint[i] = None

@@ -235,8 +235,8 @@ def adjoint_term(prim: Primitive, k: int, m: Any, args: Any, y: Any, y_bar: Any)
     partial = prim.partials[k](m, *args, y)
     if partial is ZERO:
         return None
-    if type(partial) is np.ndarray and _FRESH is not None \
-            and sys.getrefcount(partial) <= _FRESH and _elidable(partial, y_bar):
+    if type(partial) is np.ndarray and FRESH_REFERENCES is not None \
+            and sys.getrefcount(partial) <= FRESH_REFERENCES and elidable(partial, y_bar):
         # the rule made this array and nothing else holds it: multiply in place
         # (numpy's own temporary elision, one allocation of its size saved)
         return unbroadcast(m, np.multiply(partial, y_bar, out=partial), shape_of(args[k]))
@@ -257,11 +257,11 @@ def _held_references() -> int:
 #: the references ``sys.getrefcount`` sees for a new array held by one local name
 #: (measured here, not assumed: it differs between Python versions); None where the
 #: count cannot tell such an array from a shared one, and then nothing is elided
-_FRESH = (_fresh_references() if hasattr(sys, "getrefcount")
+FRESH_REFERENCES = (_fresh_references() if hasattr(sys, "getrefcount")
           and _held_references() > _fresh_references() else None)
 
 
-def _elidable(partial: np.ndarray, y_bar: Any) -> bool:
+def elidable(partial: np.ndarray, y_bar: Any) -> bool:
     """Whether ``partial · ȳ`` may be written into ``partial``, which only its caller's
     local refers to (not an argument, not y, not an array a rule keeps): a float64
     array that owns its memory and that the product does not outgrow."""
