@@ -40,12 +40,15 @@ def evaluate(
     check: bool = True,
     apply_rule: Callable[..., Any] = apply,
     only: list[bool] | None = None,
+    given: list[Any] | None = None,
 ) -> list[Any]:
     """Every node's value, in node order.  ``check`` turns the domain and overflow
     checks on (off for sweeps that want ``nan`` where a step leaves the domain);
     ``apply_rule`` applies one primitive (forward mode's ``apply`` by default);
-    ``only`` marks the nodes to compute (the others stay ``None``)."""
-    values: list[Any] = [None] * len(graph.nodes)
+    ``only`` marks the nodes to compute: the others stay ``None``, or keep their
+    value in ``given`` (an earlier evaluation: moving one variable recomputes only
+    what depends on it, ``downstream``)."""
+    values: list[Any] = list(given) if given is not None else [None] * len(graph.nodes)
     with np.errstate(all="ignore"):
         for i, node in enumerate(graph.nodes):
             if only is not None and not only[i]:
@@ -72,6 +75,14 @@ def evaluate(
                     _check_finite(prim, args, y)
                 values[i] = y
     return values
+
+
+def downstream(graph: Graph, name: str) -> list[bool]:
+    """The nodes whose value depends on the variable ``name`` (the variable included)."""
+    marked = [False] * len(graph.nodes)
+    for i, node in enumerate(graph.nodes):
+        marked[i] = (node.op == "var" and node.name == name) or any(marked[j] for j in node.args)
+    return marked
 
 
 def along(graph: Graph, point: Mapping[str, float], name: str) -> Callable[[np.ndarray], np.ndarray]:

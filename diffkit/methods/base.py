@@ -15,7 +15,7 @@ from diffkit.inputs.parse import parse_function
 from diffkit.inputs.point import PointLike, point_from
 from diffkit.ir.adjoints import adjoints
 from diffkit.ir.counting import CountingBackend, OpCounter
-from diffkit.ir.evaluate import along, evaluate
+from diffkit.ir.evaluate import along, downstream, evaluate
 from diffkit.ir.graph import Graph, build_graph
 from diffkit.numerics.differences import EPS, rounding_error
 from diffkit.support.budget import time_budget
@@ -138,6 +138,25 @@ class Problem:
 
         values = evaluate(self.graph, inputs, m, check=check)
         return [values[o] for o in self.graph.outputs]
+
+    def values_of_nodes(self, inputs: dict[str, Any], m: Any) -> list[Any] | None:
+        """Every node's value at ``inputs`` (for ``run_moved``); None where f is not its
+        graph (a Python function runs itself at each point)."""
+        return evaluate(self.graph, inputs, m)
+
+    def run_moved(self, at: list[Any], name: str, value: Any, m: Any) -> list[Any]:
+        """f's outputs with the variable ``name`` moved to ``value``, every other node
+        keeping its value in ``at`` (an evaluation of the whole graph): only what
+        depends on ``name`` is computed again — a difference per variable then costs
+        that variable's share of the graph, not all of it."""
+        if name not in self._downstream:
+            self._downstream[name] = downstream(self.graph, name)
+        values = evaluate(self.graph, {name: value}, m, only=self._downstream[name], given=at)
+        return [values[o] for o in self.graph.outputs]
+
+    @cached_property
+    def _downstream(self) -> dict[str, list[bool]]:
+        return {}
 
     def values_at(self, points: dict[str, np.ndarray], m: Any) -> np.ndarray:
         """f at many points (one array of values per variable) as an array of shape

@@ -191,8 +191,14 @@ def run_extended(problem: Problem) -> MethodResult:
     evaluations = 0
     with mpmath.workdps(digits):
         base = {k: mpmath.mpf(v) for k, v in problem.point.items()}
-        centre = problem.run(base, m) if 0 in points else None
-        evaluations += centre is not None
+        # with several variables, f is evaluated once at the point and each move
+        # recomputes only the part of the graph that depends on the moved variable
+        at_base = problem.values_of_nodes(base, m) if len(base) > 1 else None
+        evaluations += at_base is not None
+        centre = None
+        if 0 in points:
+            centre = [at_base[o] for o in problem.graph.outputs] if at_base else problem.run(base, m)
+            evaluations += at_base is None
         started = time.perf_counter()
         for done, name in enumerate(problem.point):
             problem.project(started, done, EXTENDED)
@@ -206,9 +212,9 @@ def run_extended(problem: Problem) -> MethodResult:
                     if o == 0:
                         values[0] = centre
                         continue
-                    moved = dict(base)
-                    moved[name] = base[name] + o * step
-                    values[o] = problem.run(moved, m)
+                    moved = base[name] + o * step
+                    values[o] = problem.run_moved(at_base, name, moved, m) if at_base \
+                        else problem.run({**base, name: moved}, m)
                     evaluations += 1
                 estimates.append([combine(m, rule, {o: v[out] for o, v in values.items()}, step)
                                   for out in outputs])

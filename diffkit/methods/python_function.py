@@ -80,6 +80,9 @@ class FunctionProblem(Problem):
         """How the comparison names f: ``f(a)``, ``<lambda>(x)``."""
         return self.arguments.label(self.function)
 
+    def values_of_nodes(self, inputs: dict[str, Any], m: Any) -> None:
+        return None  # f runs itself at every point: its branches may take another path
+
     def run(self, inputs: dict[str, Any], m: Any, check: bool = True) -> list[Any]:
         values = self.arguments.from_flat(inputs)
         tape = None
