@@ -17,8 +17,8 @@ def test_a_moved_variable_gives_what_a_whole_evaluation_gives():
     point = {"a": 0.3, "b": -1.1, "c": 0.7, "d": 2.0, "g": -0.4}
     problem = Problem.of_text(text, point, DEFAULT_LIMITS)
     at = problem.values_of_nodes(problem.point, NUMPY)
-    for name in point:
-        for value in (point[name] + 1e-3, point[name] - 0.25):
+    for name, x in point.items():
+        for value in (x + 1e-3, x - 0.25):
             moved = problem.run_moved(at, name, value, NUMPY)
             whole = problem.run({**problem.point, name: value}, NUMPY)
             assert moved == whole, name
