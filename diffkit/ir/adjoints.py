@@ -26,6 +26,7 @@ from diffkit.ir.graph import Graph
 from diffkit.table.arrays import add_at
 from diffkit.table.backends import NUMPY
 from diffkit.table.primitives import (
+    ELIDE_MIN_ENTRIES,
     FRESH_REFERENCES,
     PRIMITIVES,
     adjoint_term,
@@ -82,7 +83,8 @@ def adjoints(graph: Graph, values: list[Any], m: Any, output: int | dict[int, An
                 owned.discard(j)
             elif j in owned and elidable(before, contribution):
                 np.add(before, contribution, out=before)  # a buffer of the sweep's own
-            elif type(contribution) is np.ndarray and FRESH_REFERENCES is not None \
+            elif type(contribution) is np.ndarray and contribution.size >= ELIDE_MIN_ENTRIES \
+                    and FRESH_REFERENCES is not None \
                     and sys.getrefcount(contribution) <= FRESH_REFERENCES \
                     and elidable(contribution, before):
                 # the rule's new array, held by nothing else: the sum goes into it

@@ -235,8 +235,9 @@ def adjoint_term(prim: Primitive, k: int, m: Any, args: Any, y: Any, y_bar: Any)
     partial = prim.partials[k](m, *args, y)
     if partial is ZERO:
         return None
-    if type(partial) is np.ndarray and FRESH_REFERENCES is not None \
-            and sys.getrefcount(partial) <= FRESH_REFERENCES and elidable(partial, y_bar):
+    if type(partial) is np.ndarray and partial.size >= ELIDE_MIN_ENTRIES \
+            and FRESH_REFERENCES is not None and sys.getrefcount(partial) <= FRESH_REFERENCES \
+            and elidable(partial, y_bar):
         # the rule made this array and nothing else holds it: multiply in place
         # (numpy's own temporary elision, one allocation of its size saved)
         return unbroadcast(m, np.multiply(partial, y_bar, out=partial), shape_of(args[k]))
@@ -258,7 +259,9 @@ def _held_references() -> int:
 #: (measured here, not assumed: it differs between Python versions); None where the
 #: count cannot tell such an array from a shared one, and then nothing is elided
 FRESH_REFERENCES = (_fresh_references() if hasattr(sys, "getrefcount")
-          and _held_references() > _fresh_references() else None)
+                    and _held_references() > _fresh_references() else None)
+#: below this many entries a new array costs less than the checks: nothing is elided
+ELIDE_MIN_ENTRIES = 4096
 
 
 def elidable(partial: np.ndarray, y_bar: Any) -> bool:
