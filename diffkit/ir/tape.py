@@ -23,7 +23,6 @@ v4 = v1 + v3
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import numpy as np
@@ -163,8 +162,7 @@ class Tape:
             values.append(a)
         i = len(nodes)
         if floats:
-            y = (getattr(FLOAT, prim.name) if prim.impl else functools.partial(prim.value, FLOAT))(
-                *arg_values)
+            y = getattr(FLOAT, prim.name)(*arg_values) if prim.impl else prim.value(FLOAT, *arg_values)
             if type(y) is float:
                 self.local[i] = _local_partials(prim, arg_values, ids, nodes, y)
             else:  # numpy answered (a nan, an inf): the sweep takes the general way

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -123,7 +122,7 @@ def _on_floats(prim: Primitive, args: Any) -> Dual | None:
             return None
     if level < 0:  # no Dual: a plain value, computed the general way
         return None
-    y = (getattr(FLOAT, prim.name) if prim.impl else functools.partial(prim.value, FLOAT))(*primals)
+    y = getattr(FLOAT, prim.name)(*primals) if prim.impl else prim.value(FLOAT, *primals)
     if type(y) is not float:
         return None
     tangent = 0.0
