@@ -135,47 +135,79 @@ class Tape:
         """Compute the primitive and write it on the tape.
 
         Where every argument is a Python float (a scalar f), the value is computed on
-        the ``FLOAT`` backend and the table's partials are taken at once, as numbers:
-        the backward sweep then multiplies and adds floats (``local``), the cheapest
-        reverse mode there is.  Anything else (arrays, a nan) is recorded the general
-        way and differentiated by the table's rules during the sweep."""
+        the ``FLOAT`` backend and the table's partials are taken at once, as numbers
+        (``_on_floats``): the backward sweep then multiplies and adds floats
+        (``local``), the cheapest reverse mode there is.  Anything else (arrays, a nan)
+        is recorded the general way and differentiated by the rules in the sweep."""
+        if self.m is NUMPY and prim.jvp is None:
+            on_floats = self._on_floats(prim, args)
+            if on_floats is not None:
+                return on_floats
         nodes, values = self.nodes, self.values
         arg_values, ids = [], []
-        floats = self.m is NUMPY and prim.jvp is None
         for a in args:
-            kind = type(a)
-            if kind is Tracked and a.tape is self:
-                v = a.value
-                arg_values.append(v)
+            if type(a) is Tracked and a.tape is self:
+                arg_values.append(a.value)
                 ids.append(a.index)
-                floats = floats and type(v) is float
                 continue
-            if kind is Tracked and not (a.tape.recording and a.tape.level < self.level):
+            if type(a) is Tracked and not (a.tape.recording and a.tape.level < self.level):
                 raise DiffkitError(
                     "a value recorded by another call met this one: did f keep a value "
                     "from an earlier call (a global, a default argument)?")
             # a plain value, or an outer gradient's value: a constant here
-            floats = floats and (kind is float or kind is int)
             arg_values.append(a)
             ids.append(len(nodes))
             nodes.append(_node(("const", (), None, Constant(a))))
             values.append(a)
-        i = len(nodes)
-        if floats:
-            y = getattr(FLOAT, prim.name)(*arg_values) if prim.impl else prim.value(FLOAT, *arg_values)
-            if type(y) is float:
-                self.local[i] = _local_partials(prim, arg_values, ids, nodes, y)
-            else:  # numpy answered (a nan, an inf): the sweep takes the general way
-                self.general += 1
-        elif self.quiet:
-            self.general += 1
+        self.general += 1
+        if self.quiet:
             y = prim.value(self.m, *arg_values)
         else:
-            self.general += 1
             with np.errstate(all="ignore"):
                 y = prim.value(self.m, *arg_values)
+        i = len(nodes)
         nodes.append(_node((prim.name, tuple(ids), None, None)))
         values.append(self._kept(prim, ids, arg_values, y) if self.lean else y)
+        return Tracked(y, self, i)
+
+    def _on_floats(self, prim: Primitive, args: Any) -> Tracked | None:
+        """``record`` where every argument is a Python number and those on the tape
+        hold Python floats: the value on ``FLOAT`` and its partials as numbers.  None
+        otherwise, or where numpy answered (a nan, an inf: the general way then)."""
+        numbers = []
+        for a in args:
+            kind = type(a)
+            if kind is Tracked:
+                if a.tape is not self or type(a.value) is not float:
+                    return None
+                numbers.append(a.value)
+            elif kind is float or kind is int:
+                numbers.append(a)
+            else:
+                return None
+        y = getattr(FLOAT, prim.name)(*numbers) if prim.impl else prim.value(FLOAT, *numbers)
+        if type(y) is not float:
+            return None
+        nodes, values = self.nodes, self.values
+        ids, pairs = [], []
+        for k, a in enumerate(args):
+            if type(a) is not Tracked:
+                ids.append(len(nodes))
+                nodes.append(_node(("const", (), None, Constant(a))))
+                values.append(a)
+                continue
+            ids.append(a.index)
+            p = prim.partials[k](FLOAT, *numbers, y)
+            if p is ONE:
+                pairs.append((a.index, 1.0))
+            elif p is MINUS_ONE:
+                pairs.append((a.index, -1.0))
+            elif p is not ZERO:
+                pairs.append((a.index, p))
+        i = len(nodes)
+        self.local[i] = pairs
+        nodes.append(_node((prim.name, tuple(ids), None, None)))
+        values.append(y)
         return Tracked(y, self, i)
 
     def _kept(self, prim: Primitive, ids: list[int], args: list[Any], y: Any) -> Any:
@@ -267,26 +299,6 @@ class Tape:
 def _node(fields: tuple[Any, ...]) -> Node:
     """A ``Node`` from all four fields (``Node(...)`` with defaults costs twice as much)."""
     return tuple.__new__(Node, fields)
-
-
-def _local_partials(prim: Primitive, args: list[Any], ids: list[int], nodes: list[Node],
-                    y: float) -> list[tuple[int, float]]:
-    """(argument node, ∂y/∂argument) for the arguments on the tape, as numbers: the
-    table's partial rules on the ``FLOAT`` backend (the markers as 1 and −1; zeros left
-    out)."""
-    pairs = []
-    for k, j in enumerate(ids):
-        if nodes[j].op == "const":
-            continue
-        p = prim.partials[k](FLOAT, *args, y)
-        if p is ONE:
-            p = 1.0
-        elif p is MINUS_ONE:
-            p = -1.0
-        elif p is ZERO:
-            continue
-        pairs.append((j, p))
-    return pairs
 
 
 class Dropped:
