@@ -40,7 +40,7 @@ from diffkit.table.primitives import (
     Primitive,
     reverse_reads,
 )
-from diffkit.values.overloading import Differentiable, dispatch_binary, new_level, power
+from diffkit.values.overloading import Differentiable, new_level, power
 
 
 class Tracked(Differentiable):
@@ -67,32 +67,23 @@ class Tracked(Differentiable):
     def _diffkit_apply(self, name: str, args: Any) -> Tracked:
         return self.tape.record(PRIMITIVES[name], args)
 
-    # x * 2.0, x + y, x ** 3 with plain numbers or values of this tape: straight to
-    # the tape (the general dispatch first asks every argument for its rank)
-    def __add__(self, other): return _direct(self, "add", self, other)
-    def __radd__(self, other): return _direct(self, "add", other, self)
-    def __sub__(self, other): return _direct(self, "sub", self, other)
-    def __rsub__(self, other): return _direct(self, "sub", other, self)
-    def __mul__(self, other): return _direct(self, "mul", self, other)
-    def __rmul__(self, other): return _direct(self, "mul", other, self)
-    def __truediv__(self, other): return _direct(self, "div", self, other)
-    def __rtruediv__(self, other): return _direct(self, "div", other, self)
+    def _diffkit_binary(self, name: str, a: Any, b: Any) -> Any:
+        """x * 2.0, x + y with plain numbers or values of this tape: straight to the
+        tape (the general dispatch first asks the other side for its rank)."""
+        other = b if a is self else a
+        kind = type(other)
+        if kind is float or kind is int or (kind is Tracked and other.tape is self.tape):
+            return self.tape.record(PRIMITIVES[name], (a, b))
+        return super()._diffkit_binary(name, a, b)
+
     def __neg__(self): return self.tape.record(PRIMITIVES["neg"], (self,))
 
     def __pow__(self, exponent):
-        if type(exponent) is int and exponent >= 2:
+        if type(exponent) is int and exponent >= 2:  # as ``power`` writes it, directly
             if exponent == 2:
                 return self.tape.record(PRIMITIVES["square"], (self,))
             return self.tape.record(PRIMITIVES["powi"], (self, exponent))
         return power(self, exponent)
-
-
-def _direct(owner: Tracked, name: str, a: Any, b: Any) -> Any:
-    other = b if a is owner else a
-    kind = type(other)
-    if kind is float or kind is int or (kind is Tracked and other.tape is owner.tape):
-        return owner.tape.record(PRIMITIVES[name], (a, b))
-    return dispatch_binary(owner, name, a, b)
 
 
 class Tape:

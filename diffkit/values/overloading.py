@@ -128,14 +128,6 @@ def primal_value(v: Any) -> Any:
     return v
 
 
-def dispatch_binary(owner: Any, name: str, a: Any, b: Any) -> Any:
-    """``a (op) b`` where ``owner`` is one of them: the fast path of ``call``."""
-    other = b if a is owner else a
-    if getattr(other, "_diffkit_rank", 0) > owner._diffkit_rank:
-        return call(name, a, b)
-    return owner._diffkit_apply(name, (a, b))
-
-
 class Differentiable:
     """Numbers and arrays that carry derivatives: every operator is a table primitive."""
 
@@ -150,17 +142,25 @@ class Differentiable:
     def _diffkit_apply(self, name: str, args: Any) -> Any:
         raise NotImplementedError
 
+    def _diffkit_binary(self, name: str, a: Any, b: Any) -> Any:
+        """``a (op) b`` where self is one of them: the fast path of ``call`` (a value
+        type may shorten it further, ``Tracked`` does)."""
+        other = b if a is self else a
+        if getattr(other, "_diffkit_rank", 0) > self._diffkit_rank:
+            return call(name, a, b)
+        return self._diffkit_apply(name, (a, b))
+
     # binary operators go straight to self unless the other side outranks it
-    def __add__(self, other): return dispatch_binary(self, "add", self, other)
-    def __radd__(self, other): return dispatch_binary(self, "add", other, self)
-    def __sub__(self, other): return dispatch_binary(self, "sub", self, other)
-    def __rsub__(self, other): return dispatch_binary(self, "sub", other, self)
-    def __mul__(self, other): return dispatch_binary(self, "mul", self, other)
-    def __rmul__(self, other): return dispatch_binary(self, "mul", other, self)
-    def __truediv__(self, other): return dispatch_binary(self, "div", self, other)
-    def __rtruediv__(self, other): return dispatch_binary(self, "div", other, self)
-    def __matmul__(self, other): return dispatch_binary(self, "matmul", self, other)
-    def __rmatmul__(self, other): return dispatch_binary(self, "matmul", other, self)
+    def __add__(self, other): return self._diffkit_binary("add", self, other)
+    def __radd__(self, other): return self._diffkit_binary("add", other, self)
+    def __sub__(self, other): return self._diffkit_binary("sub", self, other)
+    def __rsub__(self, other): return self._diffkit_binary("sub", other, self)
+    def __mul__(self, other): return self._diffkit_binary("mul", self, other)
+    def __rmul__(self, other): return self._diffkit_binary("mul", other, self)
+    def __truediv__(self, other): return self._diffkit_binary("div", self, other)
+    def __rtruediv__(self, other): return self._diffkit_binary("div", other, self)
+    def __matmul__(self, other): return self._diffkit_binary("matmul", self, other)
+    def __rmatmul__(self, other): return self._diffkit_binary("matmul", other, self)
     def __neg__(self): return call("neg", self)
     def __pos__(self): return self
     def __abs__(self): return call("abs", self)
@@ -289,7 +289,7 @@ class Differentiable:
         if name == "heaviside":  # np.heaviside(x, 1/2): the table's Heaviside(0) = 1/2
             return call(name, inputs[0])
         if len(inputs) == 2:  # X @ w, 2.0 * x, ...: the fast path
-            return dispatch_binary(self, name, *inputs)
+            return self._diffkit_binary(name, *inputs)
         return call(name, *inputs)
 
 
