@@ -22,7 +22,8 @@ import sympy as sp
 import diffkit as dk
 from diffkit.inputs.arguments import Arguments
 from diffkit.ir.recording import record_run
-from diffkit.support.errors import EvaluationError
+from diffkit.support.errors import DiffkitError, EvaluationError
+from diffkit.support.limits import Limits
 from diffkit.table.backends import FLOAT, NUMPY
 from diffkit.table.primitives import PRIMITIVES
 
@@ -159,3 +160,21 @@ def test_the_float_path_keeps_float64_semantics_for_integers_and_big_numbers():
     with mpmath.workdps(30):
         exact = float(mpmath.diff(lambda t: mpmath.cbrt(t) * t, 8))
     assert dk.derivative(lambda x: np.cbrt(x) * x, 8.0) == pytest.approx(exact, rel=1e-14)
+
+
+def test_a_run_that_writes_too_much_on_the_tape_is_refused_by_its_limit():
+    """A long scalar loop is fast on the float path; what bounds its memory is the
+    tape's named limit, not the clock."""
+
+    def long_run(x):
+        for _ in range(400):
+            x = x * 1.001 + 0.5
+        return x
+
+    small = Limits(max_tape_entries=500)
+    with pytest.raises(DiffkitError, match=r"Limits\.max_tape_entries"):
+        dk.compare(long_run, at=0.3, methods=["reverse-mode"], limits=small)
+    args = Arguments.of(long_run, 0.3)
+    with pytest.raises(DiffkitError, match="more than 500 operations"):
+        record_run(long_run, args, limits=small)
+    assert record_run(long_run, args)[2].value == pytest.approx(long_run(0.3))  # the default fits

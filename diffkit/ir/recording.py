@@ -24,6 +24,7 @@ from diffkit.ir.evaluate import evaluate
 from diffkit.ir.graph import Graph, Node
 from diffkit.ir.tape import Constant, Tape, Tracked
 from diffkit.support.errors import DiffkitError, EvaluationError
+from diffkit.support.limits import DEFAULT_LIMITS, Limits
 from diffkit.table.backends import NUMPY
 from diffkit.table.primitives import PRIMITIVES
 from diffkit.values.dual import Dual, arithmetic, tangent_at
@@ -31,7 +32,7 @@ from diffkit.values.overloading import Differentiable, new_level, primal_value
 
 
 def record_run(f: Callable[..., Any], args: Arguments, values: list[Any] | None = None,
-               m: Any = NUMPY, lean: bool = False):
+               m: Any = NUMPY, lean: bool = False, limits: Limits = DEFAULT_LIMITS):
     """One run of f on tracked inputs (``args``' values, or ``values``): the tape, the
     inputs and the output.  Every recording of a Python function goes through here.
     ``lean``: keep only what the backward sweep reads (``Tape.lean``)."""
@@ -39,7 +40,7 @@ def record_run(f: Callable[..., Any], args: Arguments, values: list[Any] | None 
     # Python floats are computed without numpy (Tape.record): its warnings need
     # silencing only around what reaches numpy, not around the whole run
     quiet = not all(type(v) is float for v in values)
-    tape = Tape(m, quiet, lean)
+    tape = Tape(m, quiet, lean, limits)
     inputs = [tape.input(v, n) for v, n in zip(values, args.names, strict=True)]
     try:
         return tape, inputs, run_user(f, args, inputs, quiet=quiet)

@@ -31,6 +31,7 @@ from diffkit.ir.adjoints import adjoints
 from diffkit.ir.evaluate import is_finite
 from diffkit.ir.graph import Graph, Node
 from diffkit.support.errors import DiffkitError, EvaluationError
+from diffkit.support.limits import DEFAULT_LIMITS, Limits
 from diffkit.table.backends import FLOAT, NUMPY
 from diffkit.table.primitives import (
     MINUS_ONE,
@@ -94,8 +95,10 @@ class Tape:
     measure ops).  ``backward`` is the graph's one adjoint loop, ``adjoints.adjoints``.
     """
 
-    def __init__(self, m: Any = NUMPY, quiet: bool = True, lean: bool = False) -> None:
+    def __init__(self, m: Any = NUMPY, quiet: bool = True, lean: bool = False,
+                 limits: Limits = DEFAULT_LIMITS) -> None:
         self.m = m
+        self.max_entries = limits.max_tape_entries
         self.level = new_level()  # above every Dual and tape made before it
         self.recording = True  # False once f's run is over: a value kept from it is stale
         self.nodes: list[Node] = []
@@ -130,6 +133,11 @@ class Tape:
         (``_on_floats``): the backward sweep then multiplies and adds floats
         (``local``), the cheapest reverse mode there is.  Anything else (arrays, a nan)
         is recorded the general way and differentiated by the rules in the sweep."""
+        if len(self.nodes) >= self.max_entries:
+            raise DiffkitError(
+                f"f wrote more than {self.max_entries:,} operations and constants on the tape "
+                "(Limits.max_tape_entries): a run that long would hold more memory than "
+                "diffkit allows; differentiate a shorter run")
         if self.m is NUMPY and prim.jvp is None:
             on_floats = self._on_floats(prim, args)
             if on_floats is not None:

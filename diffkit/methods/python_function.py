@@ -87,7 +87,7 @@ class FunctionProblem(Problem):
         values = self.arguments.from_flat(inputs)
         tape = None
         if not any(isinstance(v, Dual) for v in values):  # count plain arithmetic on a tape
-            tape = Tape(m)
+            tape = Tape(m, limits=self.limits)
             values = [tape.input(v, n) for v, n in zip(values, self.arguments.names, strict=True)]
         try:
             with arithmetic(m):
@@ -133,7 +133,7 @@ class FunctionProblem(Problem):
 
     def record(self, m: Any) -> tuple[Tape, list[Tracked], Any]:
         """One run of f on a tape at the point (reverse mode's forward sweep)."""
-        tape, inputs, out = record_run(self.function, self.arguments, m=m)
+        tape, inputs, out = record_run(self.function, self.arguments, m=m, limits=self.limits)
         fail_if_invalid(tape, "f", out.value if isinstance(out, Tracked) else out)
         return tape, inputs, out
 

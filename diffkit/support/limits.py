@@ -50,6 +50,10 @@ class Limits:
     max_scaling_size: int = 10_000
     #: the largest n of a ``scaling --hessian`` run (a Hessian has n² entries)
     max_hessian_size: int = 100
+    #: operations and constants one recorded run of a Python f may write on its tape
+    #: (~300 bytes each for numbers: a scalar loop that runs for the whole
+    #: ``method_seconds`` would otherwise hold gigabytes)
+    max_tape_entries: int = 1_000_000
 
 
 DEFAULT_LIMITS = Limits()
