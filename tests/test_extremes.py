@@ -361,6 +361,38 @@ def test_a_python_function_that_never_returns_is_stopped_by_a_budget(monkeypatch
     assert time.monotonic() - started < 5
 
 
+def test_budgets_nest_survive_an_early_alarm_and_restore_the_handler():
+    """The inner budget ends first and says so; the outer one still ends on time; an
+    alarm that comes early (another timer) is set again for what is left; afterwards
+    the process's own SIGALRM handler and timer are back."""
+    import signal
+    import time
+
+    from diffkit.support.budget import time_budget
+
+    def spin():
+        while True:
+            pass
+
+    before = signal.getsignal(signal.SIGALRM)
+    started = time.monotonic()
+    with pytest.raises(diffkit.BudgetExceeded) as outer, time_budget(0.6, "outer"):  # noqa: PT012
+        with pytest.raises(diffkit.BudgetExceeded) as inner, time_budget(0.1, "inner"):
+            spin()
+        assert inner.value.what == "inner"
+        assert time.monotonic() - started < 0.5
+        spin()
+    assert outer.value.what == "outer"
+    assert 0.55 < time.monotonic() - started < 3
+    started = time.monotonic()
+    with pytest.raises(diffkit.BudgetExceeded), time_budget(0.3, "early"):  # noqa: PT012
+        signal.setitimer(signal.ITIMER_REAL, 0.05)  # an alarm before the budget is due
+        spin()
+    assert time.monotonic() - started > 0.25
+    assert signal.getsignal(signal.SIGALRM) == before
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
 def test_a_slow_python_function_keeps_compare_within_its_budget():
     import time
 

@@ -38,12 +38,18 @@ _ACTIVE: list[time_budget] = []  # the budgets armed now, innermost last
 
 def _on_alarm(signum: int, frame: Any) -> None:
     """The innermost armed budget ran out: raise its error in the code it interrupted.
-    A late alarm (its budget already ended, or not yet due) is ignored."""
-    if _ACTIVE and time.monotonic() >= _ACTIVE[-1].deadline:
-        budget = _ACTIVE[-1]
-        error = BudgetExceeded(f"{budget.what} took longer than its budget of {budget.seconds:.3g} s")
-        error.what = budget.what  # so that a handler can tell its own budget from an outer one
-        raise error
+    A late alarm (its budget already ended) is ignored; an early one (not yet due)
+    sets the timer again for what is left."""
+    if not _ACTIVE:
+        return
+    budget = _ACTIVE[-1]
+    left = budget.deadline - time.monotonic()
+    if left > 0:
+        signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3))
+        return
+    error = BudgetExceeded(f"{budget.what} took longer than its budget of {budget.seconds:.3g} s")
+    error.what = budget.what  # so that a handler can tell its own budget from an outer one
+    raise error
 
 
 class time_budget:
