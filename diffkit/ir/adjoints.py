@@ -71,10 +71,11 @@ def adjoints(graph: Graph, values: list[Any], m: Any, output: int | dict[int, An
         args = [values[j] for j in node.args]
         scattered = prim is _GETITEM and m is NUMPY and nodes[node.args[0]].op != "const" \
             and _scatter_into(adjoint, owned, node.args[0], args, y_bar)
+        spent = keep is not None and i not in keep and _spent(y_bar, nodes, node.args)
         for k, j in enumerate(node.args):
             if scattered or nodes[j].op == "const":
                 continue
-            contribution = adjoint_term(prim, k, m, args, values[i], y_bar)
+            contribution = adjoint_term(prim, k, m, args, values[i], y_bar, spent)
             if contribution is None:
                 continue
             before = adjoint[j]
@@ -93,9 +94,25 @@ def adjoints(graph: Graph, values: list[Any], m: Any, output: int | dict[int, An
             else:
                 adjoint[j] = m.add(before, contribution)
                 owned.discard(j)
+        # let go of the last contribution: a reference left here would make the next
+        # node's ȳ look shared (the counts above and in _spent)
+        contribution = before = None
         if keep is not None and i not in keep:
             adjoint[i] = None
     return adjoint
+
+
+def _spent(y_bar: Any, nodes: list[Any], args: tuple[int, ...]) -> bool:
+    """Whether ȳ's array may hold this node's one contribution: a large float64 array
+    that only the adjoint list and the loop refer to (its node is not kept), passed to
+    a single argument (with two, the first contribution may be ȳ itself)."""
+    if type(y_bar) is not np.ndarray or y_bar.size < ELIDE_MIN_ENTRIES or FRESH_REFERENCES is None:
+        return False
+    # the references: the adjoint list's, this loop's y_bar, _spent's own and the count's
+    if sys.getrefcount(y_bar) > FRESH_REFERENCES + 2:
+        return False
+    return y_bar.base is None and y_bar.flags.writeable and y_bar.dtype == np.float64 \
+        and sum(nodes[j].op != "const" for j in args) == 1
 
 
 def _scatter_into(adjoint: list[Any], owned: set[int], j: int, args: list[Any], y_bar: Any) -> bool:

@@ -227,9 +227,11 @@ def tangent_term(prim: Primitive, k: int, m: Any, args: Any, y: Any, tangent: An
     return None if partial is ZERO else scale(m, partial, tangent)
 
 
-def adjoint_term(prim: Primitive, k: int, m: Any, args: Any, y: Any, y_bar: Any) -> Any:
+def adjoint_term(prim: Primitive, k: int, m: Any, args: Any, y: Any, y_bar: Any,
+                 y_bar_is_spent: bool = False) -> Any:
     """Argument k's part of its adjoint, x̄ₖ += ȳ · ∂y/∂xₖ, summed back to xₖ's shape
-    where numpy broadcast xₖ (None where it is zero)."""
+    where numpy broadcast xₖ (None where it is zero).  ``y_bar_is_spent``: the caller
+    owns ȳ's array and needs it no more (its last use), so the product may go there."""
     if prim.vjp is not None:
         return prim.vjp[k](m, *args, y, y_bar)
     partial = prim.partials[k](m, *args, y)
@@ -241,6 +243,10 @@ def adjoint_term(prim: Primitive, k: int, m: Any, args: Any, y: Any, y_bar: Any)
         # the rule made this array and nothing else holds it: multiply in place
         # (numpy's own temporary elision, one allocation of its size saved)
         return unbroadcast(m, np.multiply(partial, y_bar, out=partial), shape_of(args[k]))
+    if y_bar_is_spent and partial is MINUS_ONE:
+        return unbroadcast(m, np.negative(y_bar, out=y_bar), shape_of(args[k]))
+    if y_bar_is_spent and partial is not ONE and elidable(y_bar, partial):
+        return unbroadcast(m, np.multiply(y_bar, partial, out=y_bar), shape_of(args[k]))
     return unbroadcast(m, scale(m, partial, y_bar), shape_of(args[k]))
 
 
