@@ -71,7 +71,8 @@ def adjoints(graph: Graph, values: list[Any], m: Any, output: int | dict[int, An
         args = [values[j] for j in node.args]
         scattered = prim is _GETITEM and m is NUMPY and nodes[node.args[0]].op != "const" \
             and _scatter_into(adjoint, owned, node.args[0], args, y_bar)
-        spent = keep is not None and i not in keep and _spent(y_bar, nodes, node.args)
+        spent = keep is not None and type(y_bar) is np.ndarray and i not in keep \
+            and _spent(y_bar, nodes, node.args)
         for k, j in enumerate(node.args):
             if scattered or nodes[j].op == "const":
                 continue

@@ -287,10 +287,11 @@ def reverse_reads(prim: Primitive) -> tuple[bool, ...] | None:
     None — everything is read — for a rule without Python code, one that reads
     ``*args``, and a primitive of any number of arguments (``stack``)."""
     key = (prim.name, _version[0])
-    found = _READS.get(key)
-    if found is None:
-        found = _READS[key] = _reads(prim)
-    return found
+    try:
+        return _READS[key]
+    except KeyError:
+        found = _READS[key] = _reads(prim)  # None too: read from the code once
+        return found
 
 
 _READS: dict[tuple[str, int], tuple[bool, ...] | None] = {}
