@@ -115,6 +115,7 @@ class Tape:
         #: others are ``Dropped`` (their shape) and their memory goes back to numpy as
         #: soon as f lets go of them.  A lean tape can sweep, not print or diagnose.
         self.lean = lean
+        self.dropped = 0  # values on the tape that are Dropped now
 
     def __len__(self) -> int:
         return len(self.values)
@@ -211,14 +212,22 @@ class Tape:
 
     def _kept(self, prim: Primitive, ids: list[int], args: list[Any], y: Any) -> Any:
         """On a lean tape: the arguments the rules read are kept (an earlier ``Dropped``
-        gets its value back from the argument in hand); y itself, or its shape."""
-        reads = reverse_reads(prim)
+        gets its value back from the argument in hand); y itself, or — a large array
+        the rules do not read — its shape.  Small values are kept as they are: their
+        memory is not worth the bookkeeping."""
         values = self.values
-        for k, j in enumerate(ids):
-            if type(values[j]) is Dropped and (reads is None or k >= len(reads) - 1 or reads[k]):
-                values[j] = args[k]
-        if reads is None or reads[-1] or type(y) is not np.ndarray:
+        if self.dropped:  # an argument may have been let go: take back what is read
+            reads = reverse_reads(prim)
+            for k, j in enumerate(ids):
+                if type(values[j]) is Dropped and (reads is None or k >= len(reads) - 1 or reads[k]):
+                    values[j] = args[k]
+                    self.dropped -= 1
+        if type(y) is not np.ndarray or y.size < LEAN_MIN_ENTRIES:
             return y
+        reads = reverse_reads(prim)
+        if reads is None or reads[-1]:
+            return y
+        self.dropped += 1
         return Dropped(y.shape)
 
     def backward(self, output: Tracked, seed: Any = 1.0, keep: set[int] | None = None) -> list[Any]:
@@ -298,6 +307,11 @@ class Tape:
 def _node(fields: tuple[Any, ...]) -> Node:
     """A ``Node`` from all four fields (``Node(...)`` with defaults costs twice as much)."""
     return tuple.__new__(Node, fields)
+
+
+#: a lean tape lets go of arrays of at least this many entries (smaller ones cost
+#: less to keep than to account for)
+LEAN_MIN_ENTRIES = 4096
 
 
 class Dropped:
