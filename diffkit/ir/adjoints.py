@@ -28,6 +28,7 @@ from diffkit.table.backends import NUMPY
 from diffkit.table.primitives import (
     ELIDE_MIN_ENTRIES,
     FRESH_REFERENCES,
+    LISTED_REFERENCES,
     PRIMITIVES,
     adjoint_term,
     elidable,
@@ -71,8 +72,11 @@ def adjoints(graph: Graph, values: list[Any], m: Any, output: int | dict[int, An
         args = [values[j] for j in node.args]
         scattered = prim is _GETITEM and m is NUMPY and nodes[node.args[0]].op != "const" \
             and _scatter_into(adjoint, owned, node.args[0], args, y_bar)
+        # ȳ's array is spent after this node if nothing else holds it (not kept, not
+        # passed on whole to another node): then it may take the one contribution
         spent = keep is not None and type(y_bar) is np.ndarray and i not in keep \
-            and _spent(y_bar, nodes, node.args)
+            and LISTED_REFERENCES is not None and sys.getrefcount(y_bar) <= LISTED_REFERENCES \
+            and _spendable(y_bar, nodes, node.args)
         for k, j in enumerate(node.args):
             if scattered or nodes[j].op == "const":
                 continue
@@ -96,24 +100,19 @@ def adjoints(graph: Graph, values: list[Any], m: Any, output: int | dict[int, An
                 adjoint[j] = m.add(before, contribution)
                 owned.discard(j)
         # let go of the last contribution: a reference left here would make the next
-        # node's ȳ look shared (the counts above and in _spent)
+        # node's ȳ look shared (the counts above)
         contribution = before = None
         if keep is not None and i not in keep:
             adjoint[i] = None
     return adjoint
 
 
-def _spent(y_bar: Any, nodes: list[Any], args: tuple[int, ...]) -> bool:
-    """Whether ȳ's array may hold this node's one contribution: a large float64 array
-    that only the adjoint list and the loop refer to (its node is not kept), passed to
-    a single argument (with two, the first contribution may be ȳ itself)."""
-    if type(y_bar) is not np.ndarray or y_bar.size < ELIDE_MIN_ENTRIES or FRESH_REFERENCES is None:
-        return False
-    # the references: the adjoint list's, this loop's y_bar, _spent's own and the count's
-    if sys.getrefcount(y_bar) > FRESH_REFERENCES + 2:
-        return False
-    return y_bar.base is None and y_bar.flags.writeable and y_bar.dtype == np.float64 \
-        and sum(nodes[j].op != "const" for j in args) == 1
+def _spendable(y_bar: np.ndarray, nodes: list[Any], args: tuple[int, ...]) -> bool:
+    """Whether ȳ's array, which nothing but the loop holds, may take this node's one
+    contribution: a large float64 array of its own memory, passed to a single argument
+    (with two, the first contribution may be ȳ itself)."""
+    return y_bar.size >= ELIDE_MIN_ENTRIES and y_bar.base is None and y_bar.flags.writeable \
+        and y_bar.dtype == np.float64 and sum(nodes[j].op != "const" for j in args) == 1
 
 
 def _scatter_into(adjoint: list[Any], owned: set[int], j: int, args: list[Any], y_bar: Any) -> bool:

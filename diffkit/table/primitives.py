@@ -261,11 +261,27 @@ def _held_references() -> int:
     return sys.getrefcount(partial)
 
 
+def _listed_references() -> int:
+    adjoints = [np.empty(1)]
+    y_bar = adjoints[0]  # as in the adjoint loop: a list's entry, and the loop's local
+    return sys.getrefcount(y_bar)
+
+
+def _listed_and_held_references() -> int:
+    adjoints = [np.empty(1)]
+    y_bar = adjoints[0]
+    held = [y_bar]  # noqa: F841  (the third reference is the point)
+    return sys.getrefcount(y_bar)
+
+
+_COUNTS = hasattr(sys, "getrefcount") and _held_references() > _fresh_references() \
+    and _listed_and_held_references() > _listed_references()
 #: the references ``sys.getrefcount`` sees for a new array held by one local name
 #: (measured here, not assumed: it differs between Python versions); None where the
 #: count cannot tell such an array from a shared one, and then nothing is elided
-FRESH_REFERENCES = (_fresh_references() if hasattr(sys, "getrefcount")
-                    and _held_references() > _fresh_references() else None)
+FRESH_REFERENCES = _fresh_references() if _COUNTS else None
+#: the same for an array held by one list entry and one local (the adjoint loop's ȳ)
+LISTED_REFERENCES = _listed_references() if _COUNTS else None
 #: below this many entries a new array costs less than the checks: nothing is elided
 ELIDE_MIN_ENTRIES = 4096
 
