@@ -26,12 +26,12 @@ from diffkit.ir.graph import Graph
 from diffkit.table.arrays import add_at
 from diffkit.table.backends import NUMPY
 from diffkit.table.primitives import (
-    ELIDE_MIN_ENTRIES,
     FRESH_REFERENCES,
     LISTED_REFERENCES,
     PRIMITIVES,
     adjoint_term,
     elidable,
+    own_float_array,
 )
 
 _GETITEM = PRIMITIVES["getitem"]
@@ -73,10 +73,11 @@ def adjoints(graph: Graph, values: list[Any], m: Any, output: int | dict[int, An
         scattered = prim is _GETITEM and m is NUMPY and nodes[node.args[0]].op != "const" \
             and _scatter_into(adjoint, owned, node.args[0], args, y_bar)
         # ȳ's array is spent after this node if nothing else holds it (not kept, not
-        # passed on whole to another node): then it may take the one contribution
-        spent = keep is not None and type(y_bar) is np.ndarray and i not in keep \
-            and LISTED_REFERENCES is not None and sys.getrefcount(y_bar) <= LISTED_REFERENCES \
-            and _spendable(y_bar, nodes, node.args)
+        # passed on whole to another node): then it may take the node's contribution,
+        # if there is one only (with two, the first may be ȳ itself)
+        spent = keep is not None and LISTED_REFERENCES is not None and i not in keep \
+            and own_float_array(y_bar) and sys.getrefcount(y_bar) <= LISTED_REFERENCES \
+            and sum(nodes[j].op != "const" for j in node.args) == 1
         for k, j in enumerate(node.args):
             if scattered or nodes[j].op == "const":
                 continue
@@ -89,10 +90,8 @@ def adjoints(graph: Graph, values: list[Any], m: Any, output: int | dict[int, An
                 owned.discard(j)
             elif j in owned and elidable(before, contribution):
                 np.add(before, contribution, out=before)  # a buffer of the sweep's own
-            elif type(contribution) is np.ndarray and contribution.size >= ELIDE_MIN_ENTRIES \
-                    and FRESH_REFERENCES is not None \
-                    and sys.getrefcount(contribution) <= FRESH_REFERENCES \
-                    and elidable(contribution, before):
+            elif FRESH_REFERENCES is not None and elidable(contribution, before) \
+                    and sys.getrefcount(contribution) <= FRESH_REFERENCES:
                 # the rule's new array, held by nothing else: the sum goes into it
                 adjoint[j] = np.add(contribution, before, out=contribution)
                 owned.add(j)
@@ -105,14 +104,6 @@ def adjoints(graph: Graph, values: list[Any], m: Any, output: int | dict[int, An
         if keep is not None and i not in keep:
             adjoint[i] = None
     return adjoint
-
-
-def _spendable(y_bar: np.ndarray, nodes: list[Any], args: tuple[int, ...]) -> bool:
-    """Whether ȳ's array, which nothing but the loop holds, may take this node's one
-    contribution: a large float64 array of its own memory, passed to a single argument
-    (with two, the first contribution may be ȳ itself)."""
-    return y_bar.size >= ELIDE_MIN_ENTRIES and y_bar.base is None and y_bar.flags.writeable \
-        and y_bar.dtype == np.float64 and sum(nodes[j].op != "const" for j in args) == 1
 
 
 def _scatter_into(adjoint: list[Any], owned: set[int], j: int, args: list[Any], y_bar: Any) -> bool:

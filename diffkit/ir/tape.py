@@ -33,14 +33,8 @@ from diffkit.ir.graph import Graph, Node
 from diffkit.support.errors import DiffkitError, EvaluationError
 from diffkit.support.limits import DEFAULT_LIMITS, Limits
 from diffkit.table.backends import FLOAT, NUMPY
-from diffkit.table.primitives import (
-    MINUS_ONE,
-    ONE,
-    PRIMITIVES,
-    ZERO,
-    Primitive,
-    reverse_reads,
-)
+from diffkit.table.primitives import PRIMITIVES, Primitive, as_number
+from diffkit.table.reads import reverse_reads
 from diffkit.values.overloading import Differentiable, new_level, power
 
 
@@ -156,9 +150,7 @@ class Tape:
                     "from an earlier call (a global, a default argument)?")
             # a plain value, or an outer gradient's value: a constant here
             arg_values.append(a)
-            ids.append(len(nodes))
-            nodes.append(_node(("const", (), None, Constant(a))))
-            values.append(a)
+            ids.append(self._constant(a))
         self.general += 1
         if self.quiet:
             y = prim.value(self.m, *arg_values)
@@ -185,30 +177,29 @@ class Tape:
                 numbers.append(a)
             else:
                 return None
-        y = getattr(FLOAT, prim.name)(*numbers) if prim.impl else prim.value(FLOAT, *numbers)
+        y = prim.value(FLOAT, *numbers)
         if type(y) is not float:
             return None
-        nodes, values = self.nodes, self.values
         ids, pairs = [], []
         for k, a in enumerate(args):
             if type(a) is not Tracked:
-                ids.append(len(nodes))
-                nodes.append(_node(("const", (), None, Constant(a))))
-                values.append(a)
+                ids.append(self._constant(a))
                 continue
             ids.append(a.index)
-            p = prim.partials[k](FLOAT, *numbers, y)
-            if p is ONE:
-                pairs.append((a.index, 1.0))
-            elif p is MINUS_ONE:
-                pairs.append((a.index, -1.0))
-            elif p is not ZERO:
+            p = as_number(prim.partials[k](FLOAT, *numbers, y))
+            if p is not None:
                 pairs.append((a.index, p))
-        i = len(nodes)
+        i = len(self.nodes)
         self.local[i] = pairs
-        nodes.append(_node((prim.name, tuple(ids), None, None)))
-        values.append(y)
+        self.nodes.append(_node((prim.name, tuple(ids), None, None)))
+        self.values.append(y)
         return Tracked(y, self, i)
+
+    def _constant(self, value: Any) -> int:
+        """A ``const`` node for an argument that is not on this tape: its index."""
+        self.nodes.append(_node(("const", (), None, Constant(value))))
+        self.values.append(value)
+        return len(self.nodes) - 1
 
     def _kept(self, prim: Primitive, ids: list[int], args: list[Any], y: Any) -> Any:
         """On a lean tape: the arguments the rules read are kept (an earlier ``Dropped``
@@ -266,9 +257,8 @@ class Tape:
                 for k, j in enumerate(node.args):
                     if self.nodes[j].op == "const" or k in prim.constants:
                         continue
-                    slope = prim.partials[k](self.m, *args, value)
-                    if not any(slope is marker for marker in (ONE, MINUS_ONE, ZERO)) \
-                            and not all_finite(slope):
+                    slope = as_number(prim.partials[k](self.m, *args, value))
+                    if slope is not None and not all_finite(slope):
                         return (prim.convention or f"the slope of {prim.name} is infinite here") + \
                             f" ({prim.name} at {_shown(args)})"
         return None

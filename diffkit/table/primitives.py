@@ -44,9 +44,7 @@ functions, every method and the table test.
 
 from __future__ import annotations
 
-import dis
 import functools
-import inspect
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -237,9 +235,8 @@ def adjoint_term(prim: Primitive, k: int, m: Any, args: Any, y: Any, y_bar: Any,
     partial = prim.partials[k](m, *args, y)
     if partial is ZERO:
         return None
-    if type(partial) is np.ndarray and partial.size >= ELIDE_MIN_ENTRIES \
-            and FRESH_REFERENCES is not None and sys.getrefcount(partial) <= FRESH_REFERENCES \
-            and elidable(partial, y_bar):
+    if FRESH_REFERENCES is not None and elidable(partial, y_bar) \
+            and sys.getrefcount(partial) <= FRESH_REFERENCES:
         # the rule made this array and nothing else holds it: multiply in place
         # (numpy's own temporary elision, one allocation of its size saved)
         return unbroadcast(m, np.multiply(partial, y_bar, out=partial), shape_of(args[k]))
@@ -286,56 +283,28 @@ LISTED_REFERENCES = _listed_references() if _COUNTS else None
 ELIDE_MIN_ENTRIES = 4096
 
 
-def elidable(partial: np.ndarray, y_bar: Any) -> bool:
-    """Whether ``partial · ȳ`` may be written into ``partial``, which only its caller's
-    local refers to (not an argument, not y, not an array a rule keeps): a float64
-    array that owns its memory and that the product does not outgrow."""
-    return (partial.base is None and partial.dtype == np.float64 and partial.flags.writeable
-            and (type(y_bar) is float or (type(y_bar) is np.ndarray and y_bar.dtype == np.float64
-                                          and y_bar.shape == partial.shape)))
+def own_float_array(a: Any) -> bool:
+    """A large float64 array that owns its writable memory (not a view, not a broadcast):
+    what may be written in place once nothing else holds it."""
+    return type(a) is np.ndarray and a.size >= ELIDE_MIN_ENTRIES and a.base is None \
+        and a.dtype == np.float64 and a.flags.writeable
 
 
-def reverse_reads(prim: Primitive) -> tuple[bool, ...] | None:
-    """Which of its arguments (then its output) the reverse rules of ``prim`` read:
-    a recording that keeps only these values holds, like autograd's closures, just
-    what the backward sweep needs, and lets numpy reuse the memory of the rest.  Read
-    from the rules' code: a parameter counts as read where any instruction loads it.
-    None — everything is read — for a rule without Python code, one that reads
-    ``*args``, and a primitive of any number of arguments (``stack``)."""
-    key = (prim.name, _version[0])
-    try:
-        return _READS[key]
-    except KeyError:
-        found = _READS[key] = _reads(prim)  # None too: read from the code once
-        return found
+def elidable(a: Any, other: Any) -> bool:
+    """Whether ``a (op) other`` may be written into ``a`` (when only its holder refers to
+    it): ``a`` is ``own_float_array`` and the result does not outgrow it."""
+    return own_float_array(a) and (type(other) is float or (
+        type(other) is np.ndarray and other.dtype == np.float64 and other.shape == a.shape))
 
 
-_READS: dict[tuple[str, int], tuple[bool, ...] | None] = {}
-_LOADS = ("FAST", "DEREF", "CLOSURE")
-
-
-def _reads(prim: Primitive) -> tuple[bool, ...] | None:
-    n = prim.arity
-    if n == 0:
-        return None
-    rules = prim.vjp if prim.vjp is not None else prim.partials
-    extra = 2 if prim.vjp is not None else 1  # (y, ȳ) or (y) after the arguments
-    read = [False] * (n + 1)
-    for k in range(n):
-        code = getattr(rules[k], "__code__", None)
-        if code is None or code.co_argcount + code.co_kwonlyargcount not in (0, n + extra + 1):
-            return None
-        loaded = set(code.co_cellvars)
-        for instruction in dis.get_instructions(code):
-            if any(kind in instruction.opname for kind in _LOADS):
-                value = instruction.argval
-                loaded.update(value if isinstance(value, tuple) else (value,))
-        if code.co_flags & inspect.CO_VARARGS and code.co_varnames[code.co_argcount] in loaded:
-            return None
-        params = code.co_varnames[: code.co_argcount]
-        for position, name in enumerate(params[1: n + 2]):  # the arguments, then y
-            read[position] = read[position] or name in loaded
-    return tuple(read)
+def as_number(partial: Any) -> Any:
+    """A partial as a number: the markers ``ONE`` and ``MINUS_ONE`` as 1.0 and −1.0,
+    ``ZERO`` as None (no contribution), anything else as it is."""
+    if partial is ONE:
+        return 1.0
+    if partial is MINUS_ONE:
+        return -1.0
+    return None if partial is ZERO else partial
 
 
 def shape_of(v: Any) -> tuple[int, ...]:

@@ -21,14 +21,7 @@ from typing import Any
 import numpy as np
 
 from diffkit.table.backends import FLOAT, NUMPY
-from diffkit.table.primitives import (
-    MINUS_ONE,
-    ONE,
-    PRIMITIVES,
-    ZERO,
-    Primitive,
-    tangent_term,
-)
+from diffkit.table.primitives import PRIMITIVES, Primitive, as_number, tangent_term
 from diffkit.values.overloading import Differentiable, new_level
 
 
@@ -122,18 +115,14 @@ def _on_floats(prim: Primitive, args: Any) -> Dual | None:
             return None
     if level < 0:  # no Dual: a plain value, computed the general way
         return None
-    y = getattr(FLOAT, prim.name)(*primals) if prim.impl else prim.value(FLOAT, *primals)
+    y = prim.value(FLOAT, *primals)
     if type(y) is not float:
         return None
     tangent = 0.0
     for k, a in enumerate(args):
         if type(a) is Dual:
-            p = prim.partials[k](FLOAT, *primals, y)
-            if p is ONE:
-                tangent += a.tangent
-            elif p is MINUS_ONE:
-                tangent -= a.tangent
-            elif p is not ZERO:
+            p = as_number(prim.partials[k](FLOAT, *primals, y))
+            if p is not None:
                 tangent += p * a.tangent
     return Dual(y, tangent, level)
 
