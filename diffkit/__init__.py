@@ -34,7 +34,10 @@ from diffkit.support.errors import (
     UnsupportedError,
 )
 from diffkit.support.limits import DEFAULT_LIMITS, Limits
-from diffkit.values import numpy_movement  # noqa: F401  (numpy's functions on differentiating values)
+from diffkit.values import (
+    numpy_movement,  # noqa: F401  (numpy's functions on differentiating values)
+    numpy_ufuncs,  # noqa: F401  (numpy's ufuncs that are not one primitive)
+)
 from diffkit.values.dual import Dual
 from diffkit.values.functions import (
     cross_entropy,

@@ -261,6 +261,24 @@ LINALG = {
 for _name, _fn in LINALG.items():
     case(f"linalg/{_name}", _fn, _inputs(_name, (9,), -1, 1))
 
+# --- fmax/fmin ignore a NaN argument (numpy's rule): the slope goes to the other one ----------
+_NANS = np.array([[np.nan, 0.3, np.nan], [-0.2, np.nan, 1.0]])
+NAN_IGNORING = {
+    "fmax-nan": lambda x: np.fmax(x, _NANS), "fmin-nan": lambda x: np.fmin(_NANS, x),
+    "fmax-nan-both": lambda x: np.fmax(x ** 2, _NANS + x),
+    "fmin-nan-scalar": lambda x: np.fmin(x, np.nan) ** 2,
+}
+for _name, _fn in NAN_IGNORING.items():
+    case(f"nan-ignoring/{_name}", _fn, _inputs(_name, (2, 3)))
+
+
+def test_fmax_reduce_over_a_nan_is_refused_not_nan():
+    # numpy's fmax.reduce skips the NaN (3.0); a max over it would be NaN: refused by name
+    f = lambda x: np.fmax.reduce(np.concatenate([x, [np.nan]]))
+    assert f(np.array([1.0, 3.0])) == 3.0
+    with pytest.raises(dk.UnsupportedError, match=r"fmax\.reduce over NaN"):
+        dk.gradient(f, np.array([1.0, 3.0]))
+
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_ported_numpy_case(name):

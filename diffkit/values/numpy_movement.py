@@ -24,11 +24,8 @@ import numpy as np
 
 from diffkit.values.numpy_api import _refuse, rule, value
 from diffkit.values.overloading import (
-    UFUNC_RULES,
     Differentiable,
     call,
-    numpy_names,
-    power,
     primal_value,
 )
 
@@ -295,94 +292,3 @@ for _fn in (np.argmax, np.argmin, np.argsort, np.argwhere, np.nonzero, np.flatno
             np.empty_like, np.full_like, np.imag, np.result_type, np.can_cast,
             np.min_scalar_type, np.argpartition, np.digitize, np.isin):
     _on_values(_fn)
-
-
-# --- ufuncs that are not one primitive ---------------------------------------------------------
-def _ufunc(names: str, method: str = "__call__"):
-    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-        for name in names.split():
-            UFUNC_RULES[name, method] = fn
-        return fn
-    return register
-
-
-@_ufunc("reciprocal")
-def _reciprocal(ufunc, x, **kw):
-    _no_keywords(ufunc, kw)
-    return call("div", 1.0, x)
-
-
-@_ufunc("positive conjugate conj")
-def _identity(ufunc, x, **kw):
-    _no_keywords(ufunc, kw)
-    return x
-
-
-@_ufunc("deg2rad radians")
-def _radians(ufunc, x, **kw):
-    _no_keywords(ufunc, kw)
-    return call("mul", x, np.pi / 180)
-
-
-@_ufunc("rad2deg degrees")
-def _degrees(ufunc, x, **kw):
-    _no_keywords(ufunc, kw)
-    return call("mul", x, 180 / np.pi)
-
-
-@_ufunc("float_power")
-def _float_power(ufunc, a, b, **kw):
-    _no_keywords(ufunc, kw)
-    return power(a, b)
-
-
-def _no_keywords(ufunc: Any, kw: dict[str, Any]) -> None:
-    kw = {k: v for k, v in kw.items() if not (k == "dtype" and np.dtype(v).kind == "f")}
-    if kw.get("out") is None:
-        kw.pop("out", None)
-    if kw.get("where", True) is True:
-        kw.pop("where", None)
-    if kw:
-        _refuse(f"numpy.{ufunc.__name__}(..., {', '.join(f'{k}=' for k in kw)})")
-
-
-@_ufunc("*")
-def _call_with_keywords(ufunc, *inputs, **kw):
-    """A ufunc that is one primitive, called with keywords: harmless ones dropped, the
-    rest refused by name; a ufunc whose result is a truth value runs on the numbers."""
-    if all(t.endswith("?") for t in ufunc.types):  # greater, isfinite, logical_and, …
-        return ufunc(*[primal_value(v) for v in inputs], **kw)
-    if ufunc.__name__ not in numpy_names():
-        _refuse(f"numpy.{ufunc.__name__}")
-    _no_keywords(ufunc, kw)
-    return ufunc(*inputs)
-
-
-_REDUCE = {"add": np.sum, "multiply": np.prod, "maximum": np.max, "minimum": np.min,
-           "fmax": np.max, "fmin": np.min}
-
-
-@_ufunc("add multiply maximum minimum fmax fmin", "reduce")
-def _reduce(ufunc, a, axis=0, dtype=None, out=None, keepdims=False, **kw):
-    if out is not None or kw:
-        _refuse(f"numpy.{ufunc.__name__}.reduce with out= or {sorted(kw)}")
-    return _REDUCE[ufunc.__name__](a, axis=axis, keepdims=keepdims)
-
-
-@_ufunc("add", "accumulate")
-def _accumulate(ufunc, a, axis=0, dtype=None, out=None):
-    if out is not None:
-        _refuse("numpy.add.accumulate(out=)")
-    return np.cumsum(a, axis=axis)
-
-
-@_ufunc("*", "outer")
-def _outer(ufunc, a, b, **kw):
-    _no_keywords(ufunc, kw)
-    a, b = value(a), value(b)
-    na, nb = np.ndim(primal_value(a)), np.ndim(primal_value(b))
-    left = call("reshape", a, np.shape(primal_value(a)) + (1,) * nb) if nb else a
-    right = call("reshape", b, (1,) * na + np.shape(primal_value(b))) if na else b
-    if all(t.endswith("?") for t in ufunc.types):
-        return ufunc(primal_value(left), primal_value(right))
-    return getattr(np, ufunc.__name__)(left, right)
