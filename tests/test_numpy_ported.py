@@ -272,6 +272,24 @@ for _name, _fn in NAN_IGNORING.items():
     case(f"nan-ignoring/{_name}", _fn, _inputs(_name, (2, 3)))
 
 
+# --- arrays numpy builds of recorded entries (dtype=object) meeting arrays ---------------------
+def _into_object_array(x):
+    y = np.empty(x.shape, dtype=object)
+    y[:] = x  # numpy stores the entries as they are
+    return y * x
+
+
+OBJECT_ARRAYS = {
+    "entries-times-x": lambda x: np.array([x[0], 2.0, x[1] ** 2]) * x,
+    "x-times-entries": lambda x: x * np.array([x[2], 2.0, x[1]]),
+    "entries-matmul-x": lambda x: np.array([[x[0], 1.0, 0.5], [2.0, x[1], x[2]]]) @ x,
+    "entries-plus-scalar-entry": lambda x: np.array([x[0], 2.0]) + x[1],
+    "object-array-setitem": _into_object_array,
+}
+for _name, _fn in OBJECT_ARRAYS.items():
+    case(f"object-arrays/{_name}", _fn, _inputs(_name, (3,)))
+
+
 def test_fmax_reduce_over_a_nan_is_refused_not_nan():
     # numpy's fmax.reduce skips the NaN (3.0); a max over it would be NaN: refused by name
     f = lambda x: np.fmax.reduce(np.concatenate([x, [np.nan]]))

@@ -12,7 +12,7 @@ import pytest
 import sympy as sp
 
 import diffkit as dk
-from diffkit.support.errors import DiffkitError, EvaluationError
+from diffkit.support.errors import DiffkitError, EvaluationError, PointError
 
 #: the methods that follow f's branches at the point (symbolic and compiled need a formula)
 NUMERIC = [m for m in dk.METHODS if m not in ("symbolic", "compiled")]
@@ -154,6 +154,43 @@ def test_compare_reports_what_f_raises_in_one_line():
 def test_math_functions_on_differentiating_values_give_a_clear_error():
     with pytest.raises(DiffkitError, match=r"math\.sin"):
         dk.gradient(lambda x: math.sin(x), at=1.0)
+
+
+def test_writing_into_an_array_is_refused_with_what_to_write_instead():
+    def into_plain(x):
+        y = np.zeros(3)
+        y[1] = x[0]  # numpy cannot hold a derivative
+        return np.sum(y * x)
+
+    def into_recorded(x):
+        y = x * 1.0
+        y[0] = 5.0
+        return np.sum(y)
+
+    x = np.array([1.0, 2.0, 3.0])
+    for method in (dk.gradient, dk.jacobian):
+        with pytest.raises(EvaluationError, match=r"y\[i\] = x\[0\].*np\.stack"):
+            method(into_plain, x)
+        with pytest.raises(DiffkitError, match=r"in place.*build a new array"):
+            method(into_recorded, x)
+
+
+def test_a_branch_on_set_membership_or_a_dict_lookup_follows_the_value():
+    # a recorded value hashes as its number does: the branch a plain float takes
+    in_set = lambda v: v * 2.0 if v in {2.0, 7.0} else v * 3.0  # slope 2 at 2
+    looked_up = lambda v: {2.0: 5.0}.get(v, 1.0) * v  # slope 5 at 2
+    for method in (dk.gradient, dk.derivative, dk.jacobian):
+        assert float(method(in_set, 2.0)) == 2.0
+        assert float(method(looked_up, 2.0)) == 5.0
+    with pytest.raises(EvaluationError, match="unhashable"):  # as numpy's arrays are
+        dk.gradient(lambda x: {x: 1.0}[x], np.ones(2))
+
+
+def test_a_dict_point_names_f_arguments_and_a_wrong_name_is_refused_before_f_runs():
+    assert dk.gradient(lambda a, b: a * b, {"a": 2.0, "b": 3.0}) == {"a": 3.0, "b": 2.0}
+    assert dk.gradient(lambda **kw: kw["a"] * kw["b"], {"a": 2.0, "b": 3.0}) == {"a": 3.0, "b": 2.0}
+    with pytest.raises(PointError, match=r"f has no argument a, b \(it takes d\)"):
+        dk.gradient(lambda d: d["a"] * d["b"], {"a": 2.0, "b": 3.0})
 
 
 def test_leaving_the_domain_is_reported_with_the_primitive():

@@ -42,6 +42,7 @@ class Arguments:
         if isinstance(at, Mapping):
             if not at:
                 raise PointError("no point given: at={} names no argument")
+            _check_keywords(fn, [str(k) for k in at])
             return cls("dict", [str(k) for k in at], [_value(v, str(k)) for k, v in at.items()])
         params = _parameter_names(fn)
         if isinstance(at, tuple):
@@ -169,6 +170,24 @@ def _parameter_names(fn: Callable[..., Any]) -> list[str]:
             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
+def _check_keywords(fn: Callable[..., Any], names: list[str]) -> None:
+    """A dict ``at`` gives f's arguments by name: refuse a name f does not take (before
+    f runs, so that its TypeError is not taken for f's own fault)."""
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return  # a callable that does not say: f itself will tell
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return
+    taken = [n for n, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    unknown = [n for n in names if n not in taken]
+    if unknown:
+        raise PointError(
+            f"at is a dict, so its keys name f's arguments, but f has no argument "
+            f"{', '.join(unknown)} (it takes {', '.join(taken) or 'none by name'}); to give "
+            "one argument that is a dict, pass its entries as f's arguments instead")
+
+
 def _value(v: Any, name: str) -> Any:
     """A float, or a float64 array, checked finite; a value that carries an outer
     derivative (``gradient`` inside ``gradient``) as it is."""
@@ -225,7 +244,16 @@ def call_user(fn: Callable[..., Any], arguments: Arguments, values: list[Any],
     except Exception as err:
         if raised_inside_diffkit(err):
             raise  # diffkit's own bug while f ran: an internal error, not f's fault
-        raise EvaluationError(f"f raised {type(err).__name__}: {err}") from err
+        raise EvaluationError(f"f raised {type(err).__name__}: {err}{_hint(err)}") from err
+
+
+def _hint(err: Exception) -> str:
+    """What numpy's own words mean when a differentiating value meets a plain array."""
+    if isinstance(err, ValueError) and str(err).startswith("setting an array element with a sequence"):
+        return (" (if f writes a value that carries a derivative into a plain numpy array, "
+                "y[i] = x[0], numpy cannot hold its derivative: build the array with "
+                "np.array([...]), np.stack or np.concatenate instead)")
+    return ""
 
 
 #: exceptions that mean a bug where they are raised (a missing name, key or attribute)

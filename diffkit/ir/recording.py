@@ -60,6 +60,11 @@ def input_adjoints(tape: Tape, inputs: list[Tracked], out: Any, seed: Any, args:
     result = []
     for x, v in zip(inputs, args.values, strict=True):
         a = adjoint[x.index]
+        if type(a) is np.ndarray and a.dtype == object and type(v) is np.ndarray \
+                and v.dtype != object:
+            # numbers in, recorded values out: diffkit lost track somewhere (its bug)
+            raise RuntimeError("diffkit's gradient holds recorded values instead of "
+                               "numbers: an internal error, please report it with f")
         if type(a) is float and type(v) is float:
             result.append(a)  # a scalar f of numbers
         elif type(a) is np.ndarray and type(v) is np.ndarray and a.shape == v.shape:

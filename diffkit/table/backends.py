@@ -116,7 +116,9 @@ def _float_adapt(name: str, fn: Callable[..., Any], entry: Any) -> Callable[...,
             return fn(*args)
         except (ArithmeticError, ValueError):  # math.log(-1.0), 1.0 / 0.0, math.exp(1e3)
             with np.errstate(all="ignore"):
-                return on_arrays(*args)  # numpy's answer: nan or inf, as on arrays
+                y = on_arrays(*args)  # numpy's answer: nan or inf, as on arrays
+            # as a Python float, so that what follows stays off numpy (and its warnings)
+            return float(y) if type(y) is np.float64 else y
 
     op.__name__ = name
     return op

@@ -76,6 +76,16 @@ def stacked(out: Any) -> Any:
     return out
 
 
+def entries_stacked(args: Any) -> tuple[Any, ...] | None:
+    """``args`` with each object array that holds differentiating values made one value
+    (``stacked``), or None where there is none.  numpy builds such an array for
+    ``np.array([x[0], 2.0])`` or ``y[:] = x`` into ``dtype=object``; taken for a
+    constant, it would hide values of the run inside a constant and the derivative
+    through its entries would be lost (a gradient of recorded values, not numbers)."""
+    new = tuple(stacked(a) if type(a) is np.ndarray and a.dtype == object else a for a in args)
+    return None if all(n is a for n, a in zip(new, args, strict=True)) else new
+
+
 def backend_for(args: Any) -> Any:
     """numpy, unless an argument is a SymPy expression or an mpmath number (or an
     object array of them)."""
@@ -179,7 +189,11 @@ class Differentiable:
     def __ge__(self, other): return primal_value(self) >= primal_value(other)
     def __eq__(self, other): return primal_value(self) == primal_value(other)
     def __ne__(self, other): return primal_value(self) != primal_value(other)
-    __hash__ = object.__hash__  # identity: a value is its own dictionary key
+    def __hash__(self) -> int:
+        """The value's own hash, as ``==`` compares values: ``v in {2.0}`` and
+        ``table[v]`` find what they find for the plain number (an array, like numpy's,
+        is unhashable), never a branch taken by the object's identity."""
+        return hash(primal_value(self))
 
     def __bool__(self) -> bool:
         return bool(primal_value(self))
@@ -218,6 +232,12 @@ class Differentiable:
 
     def __iter__(self):
         return (self[i] for i in range(len(self)))
+
+    def __setitem__(self, index, new):
+        raise DiffkitError(
+            "x[...] = ... changes a value that carries a derivative in place, which diffkit "
+            "does not record: build a new array instead (np.where, np.concatenate, "
+            "np.stack or np.array([...]))")
 
     def __getitem__(self, index):
         if isinstance(index, Differentiable):
