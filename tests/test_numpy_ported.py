@@ -290,6 +290,24 @@ for _name, _fn in OBJECT_ARRAYS.items():
     case(f"object-arrays/{_name}", _fn, _inputs(_name, (3,)))
 
 
+case("memory-order/ravel-K-one-axis", lambda x: np.ravel(x[None, :] ** 2, order="K"), _inputs("K", (4,)))
+case("memory-order/flatten-A-one-axis", lambda x: (x[:, None] * 2.0).flatten("A"), _inputs("A", (4,)))
+
+
+def test_an_order_that_reads_numpys_memory_layout_is_refused_on_several_axes():
+    # np.ravel(x.T, order="A") reads x.T in memory order (x's own order); diffkit's
+    # values do not keep numpy's layouts, so it refuses rather than reorder the entries
+    w = np.arange(1.0, 7.0)
+    x = np.arange(6.0).reshape(2, 3)
+    for f in (lambda v: np.sum(w * np.ravel(v.T, order="A")),
+              lambda v: np.sum(w * np.ravel(v.T, order="K")),
+              lambda v: np.sum(w * v.T.flatten("A")),
+              lambda v: np.sum(w * np.reshape(v.T, 6, order="A"))):
+        assert f(x) == np.sum(w * np.arange(6.0))  # numpy: memory order, x's own
+        with pytest.raises(dk.UnsupportedError, match="memory order"):
+            dk.gradient(f, x)
+
+
 def test_fmax_reduce_over_a_nan_is_refused_not_nan():
     # numpy's fmax.reduce skips the NaN (3.0); a max over it would be NaN: refused by name
     f = lambda x: np.fmax.reduce(np.concatenate([x, [np.nan]]))

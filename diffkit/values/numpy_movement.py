@@ -149,6 +149,11 @@ def _reshape(a, *args, **kwargs):
     order = kwargs.pop("order", "C") if len(args) < 2 else args[1]
     shape = args[0] if args else kwargs.pop("shape", kwargs.pop("newshape", None))
     kwargs.pop("copy", None)
+    if order == "A":  # numpy's memory layout, which diffkit's values do not keep
+        if sum(n > 1 for n in np.shape(_plain(a))) > 1:
+            _refuse("numpy.reshape/ravel(order='A' or 'K') of a value with several axes "
+                    "(numpy reads it in its memory order; write order='C' or 'F')")
+        order = "C"  # one axis longer than 1: every order reads the same
     if order != "C" or kwargs:
         return data_movement("reshape", lambda v: np.reshape(v, shape, order=order), [a])
     return call("reshape", value(a), shape)
@@ -156,7 +161,7 @@ def _reshape(a, *args, **kwargs):
 
 @rule(np.ravel)
 def _ravel(a, order="C"):
-    return _reshape(a, -1, order)
+    return _reshape(a, -1, "A" if order == "K" else order)  # memory order, as 'A' here
 
 
 @rule(np.copy, np.asfortranarray, np.ascontiguousarray)
