@@ -78,6 +78,14 @@ def test_several_arguments_and_shape_mistakes():
         dk.check_gradient(f, lambda a, b: b, at=at)
 
 
+def test_what_grad_f_raises_or_forgets_is_blamed_on_grad_f():
+    w = np.ones(3)
+    with pytest.raises(dk.EvaluationError, match=r"^grad_f raised ZeroDivisionError"):
+        dk.check_gradient(loss, lambda w: 1 / 0, at=w)
+    with pytest.raises(dk.DiffkitError, match="grad_f returned None for w"):
+        dk.check_gradient(loss, lambda w: None, at=w)
+
+
 def test_large_gradients_are_differenced_on_a_sample():
     x = np.linspace(0.1, 1.0, 300)
     report = dk.check_gradient(lambda x: dk.sum(x ** 3), lambda x: 3 * x ** 2, at=x)

@@ -178,6 +178,8 @@ def _flatten(args: Arguments, values: Any, what: str) -> np.ndarray:
         parts = [values[n] for n in args.names]
     flat = []
     for part, v, name in zip(parts, args.values, args.names, strict=True):
+        if part is None:
+            raise DiffkitError(f"{what} returned None for {name}, not its gradient")
         try:
             array = np.asarray(part, dtype=float)
         except (TypeError, ValueError):
@@ -204,7 +206,7 @@ def check_gradient(f: Callable[..., Any], grad_f: Callable[..., Any], at: Any, *
     args = Arguments.of(f, at)
     exact_struct, _, _ = reverse_pass(f, at)
     reverse = _flatten(args, exact_struct, "reverse mode")
-    given = _flatten(args, call_user(grad_f, args, list(args.values)), "grad_f")
+    given = _flatten(args, call_user(grad_f, args, list(args.values), who="grad_f"), "grad_f")
     names = [n for k in range(len(args.values)) for n in args.entry_names(k)]
     notes = []
     chosen = list(range(len(names)))

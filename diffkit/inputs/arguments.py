@@ -225,12 +225,13 @@ def _value(v: Any, name: str) -> Any:
 
 
 def call_user(fn: Callable[..., Any], arguments: Arguments, values: list[Any],
-              quiet: bool = True) -> Any:
+              quiet: bool = True, who: str = "f") -> Any:
     """fn(values), with what fn itself raises turned into one readable line (the
     original exception stays chained for a traceback).  With ``quiet`` numpy's
     floating-point warnings are off while fn runs (diffkit reports a nan or an inf
     itself); a caller whose values compute without numpy turns them off where they
-    reach it instead (a reverse tape of Python floats: ``Tape.quiet``)."""
+    reach it instead (a reverse tape of Python floats: ``Tape.quiet``).  ``who`` names
+    fn in the message (``grad_f`` for a gradient a user gives to check)."""
     try:
         if not quiet:
             return arguments.call(fn, values)
@@ -239,12 +240,12 @@ def call_user(fn: Callable[..., Any], arguments: Arguments, values: list[Any],
     except DiffkitError:
         raise
     except RecursionError as err:  # f's own recursion: its fault, in one line
-        raise EvaluationError("f raised RecursionError: maximum recursion depth exceeded "
-                              "(does f call itself without end?)") from err
+        raise EvaluationError(f"{who} raised RecursionError: maximum recursion depth "
+                              f"exceeded (does {who} call itself without end?)") from err
     except Exception as err:
         if raised_inside_diffkit(err):
             raise  # diffkit's own bug while f ran: an internal error, not f's fault
-        raise EvaluationError(f"f raised {type(err).__name__}: {err}{_hint(err)}") from err
+        raise EvaluationError(f"{who} raised {type(err).__name__}: {err}{_hint(err)}") from err
 
 
 def _hint(err: Exception) -> str:
