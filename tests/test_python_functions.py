@@ -186,6 +186,27 @@ def test_a_branch_on_set_membership_or_a_dict_lookup_follows_the_value():
         dk.gradient(lambda x: {x: 1.0}[x], np.ones(2))
 
 
+@pytest.mark.parametrize("f", [
+    lambda x: x * 2.0 if x == 2.0 else x * 3.0,
+    lambda x: x * 3.0 if x != 2.0 else x * 2.0,
+    lambda x: x * 2.0 if x in [2.0] else x * 3.0,
+    lambda x: x * 2.0 if x in {2.0} else x * 3.0,
+    lambda x: {2.0: 5.0}.get(x, 1.0) * x,
+], ids=["==", "!=", "in list", "in set", "dict lookup"])
+def test_an_equality_or_lookup_on_a_symbol_is_a_branch_not_one_formula(f):
+    # on a symbol, x == 2.0 has no answer; SymPy's "not the same tree" took the other
+    # branch and made 3x the formula, the reference and the compiled program
+    comparison = dk.compare(f, 2.0)
+    rows = {r.method: r for r in comparison.results}
+    assert "branches on a value" in rows["symbolic"].error
+    assert "branches on a value" in rows["compiled"].error
+    assert comparison.reference_method != "sympy.diff"
+    with pytest.raises(dk.UnsupportedError, match="branches on a value"):
+        dk.compile(f)
+    same = lambda x: x * 2.0 if x == x else x * 3.0  # noqa: PLR0124  (always true: one formula)
+    assert dk.compile(same)(2.0) == (2.0,)
+
+
 def test_a_dict_point_names_f_arguments_and_a_wrong_name_is_refused_before_f_runs():
     assert dk.gradient(lambda a, b: a * b, {"a": 2.0, "b": 3.0}) == {"a": 3.0, "b": 2.0}
     assert dk.gradient(lambda **kw: kw["a"] * kw["b"], {"a": 2.0, "b": 3.0}) == {"a": 3.0, "b": 2.0}

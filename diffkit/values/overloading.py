@@ -343,6 +343,16 @@ class Symbolic(Differentiable):
     def __repr__(self) -> str:
         return f"Symbolic({self.expr})"
 
+    # a symbol stands for every number: == asks SymPy for an equation (whose truth is
+    # undetermined, as for <), and a lookup by value (v in {2.0}, a dict key) has no
+    # answer either; both are a branch on the value, never SymPy's "not the same tree"
+    def __eq__(self, other): return sp.Eq(self.expr, plain(other))
+    def __ne__(self, other): return sp.Ne(self.expr, plain(other))
+
+    def __hash__(self) -> int:
+        raise TypeError("cannot determine truth value of Relational: a symbol has no value "
+                        "to look up (v in {...}, a dict key)")
+
 
 def plain(v: Any) -> Any:
     """``v`` without the wrappers of differentiating values, entry by entry in an object
