@@ -19,8 +19,8 @@ from diffkit.analysis.scaling import ScalingReport, scaling
 from diffkit.analysis.sweep import Sweep, sweep
 from diffkit.analysis.trace import Trace, draw_graph, record, to_dot, trace
 from diffkit.inputs.parse import parse
-from diffkit.ir.compiled import Compiled
 from diffkit.ir.graph import Graph, build_graph
+from diffkit.ir.program import Compiled
 from diffkit.ir.tape import Tracked
 from diffkit.methods import METHODS, MethodResult
 from diffkit.numerics.stencils import Stencil, stencil

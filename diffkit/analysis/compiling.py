@@ -10,9 +10,11 @@ import numpy as np  # noqa: F401  (the docstring example)
 import sympy as sp
 
 from diffkit.analysis.compare import sympy_label
+from diffkit.inputs.arguments import Arguments
 from diffkit.inputs.parse import parse_function
-from diffkit.ir.compiled import Compiled, compile_graph
+from diffkit.ir.compiled import compile_graph
 from diffkit.ir.graph import Graph, build_graph
+from diffkit.ir.program import Compiled
 from diffkit.methods.compiled import graph_of
 from diffkit.methods.python_function import FunctionProblem
 from diffkit.support.budget import bounded
@@ -35,20 +37,25 @@ def compile_derivative(f: Any, wrt: list[str] | str | None = None, mode: str = "
     """
     if isinstance(wrt, str):
         wrt = [wrt]
+    arguments = None
     if callable(f) and not isinstance(f, str | sp.Basic):
-        graph, label = _traced(f, at)
+        graph, label, arguments = _traced(f, at)
     else:
         parsed = parse_function(f)
         graph = build_graph(parsed.outputs)
         label = f if isinstance(f, str) else sympy_label(f, graph)
-    return compile_graph(graph, mode=mode, wrt=wrt, label=" ".join(str(label).split()))
+    program = compile_graph(graph, mode=mode, wrt=wrt, label=" ".join(str(label).split()))
+    if arguments is not None and wrt is None:
+        program.arguments = arguments  # called as f is: arrays in, the gradient's shapes out
+    return program
 
 
-def _traced(f: Callable[..., Any], at: Any) -> tuple[Graph, str]:
-    """The graph of the formula a Python function traces to."""
+def _traced(f: Callable[..., Any], at: Any) -> tuple[Graph, str, Arguments | None]:
+    """The graph of the formula a Python function traces to (and, given ``at``, its
+    arguments)."""
     if at is not None:
         problem = FunctionProblem.of(f, at)
-        return graph_of(problem), problem.name
+        return graph_of(problem), problem.name, problem.arguments
     code = getattr(f, "__code__", None)
     if code is None:
         raise UnsupportedError("give at= (an example point) to compile this function")
@@ -62,4 +69,4 @@ def _traced(f: Callable[..., Any], at: Any) -> tuple[Graph, str]:
         raise UnsupportedError(f"f did not run on symbols ({err}); give at= for arrays") from None
     exprs = [plain(v) for v in (out if isinstance(out, list | tuple) else [out])]
     exprs = [sp.Float(e) if isinstance(e, int | float) else e for e in exprs]
-    return build_graph(exprs), f"{getattr(f, '__name__', 'f')}({', '.join(names)})"
+    return build_graph(exprs), f"{getattr(f, '__name__', 'f')}({', '.join(names)})", None

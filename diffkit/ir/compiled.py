@@ -47,9 +47,7 @@ from __future__ import annotations
 import keyword
 import math
 import re
-import types
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -59,6 +57,7 @@ from diffkit.inputs.parse import parse  # noqa: F401  (the docstring example)
 from diffkit.ir.adjoints import adjoints
 from diffkit.ir.evaluate import evaluate
 from diffkit.ir.graph import Graph, build_graph  # noqa: F401  (build_graph: the docstring example)
+from diffkit.ir.program import Compiled, load
 from diffkit.support.errors import UnsupportedError
 from diffkit.table.backends import NUMPY, lifted
 from diffkit.table.primitives import PRIMITIVES
@@ -140,9 +139,78 @@ class Emitter:
         setattr(self, op, wrapped)
         return wrapped
 
+    def raw(self, text: str, reads: list[str]) -> Name:
+        """A line written as it is (a domain test, a guarded result), shared like any."""
+        found = self.seen.get(text)
+        if found is None:
+            found = self.seen[text] = Name(f"_v{len(self.lines) + 1}")
+            self.lines.append((found.text, text))
+            self.reads[found.text] = reads
+        return found
+
     def note(self, name: Any, comment: str) -> None:
         if isinstance(name, Name) and name.text not in self.comments:
             self.comments[name.text] = comment
+
+
+class _Condition:
+    """A table entry's ``domain`` test applied to names: ``x > 0`` as source text (the
+    tests use comparisons, ``&`` and ``|`` only)."""
+
+    def __init__(self, text: str, reads: list[str]) -> None:
+        self.text, self.reads = text, reads
+
+    def _compare(self, op: str, other: Any) -> _Condition:
+        reads = self.reads + (other.reads if isinstance(other, _Condition) else [])
+        return _Condition(f"({self.text} {op} {_text(other)})", reads)
+
+    def _combine(self, op: str, other: Any) -> Any:
+        if isinstance(other, bool | np.bool_):  # a test on constants: decided already
+            return (self if other else False) if op == "&" else (True if other else self)
+        return _Condition(f"{self.text} {op} {other.text}", self.reads + other.reads)
+
+    def __gt__(self, other): return self._compare(">", other)
+    def __ge__(self, other): return self._compare(">=", other)
+    def __lt__(self, other): return self._compare("<", other)
+    def __le__(self, other): return self._compare("<=", other)
+    def __eq__(self, other): return self._compare("==", other)
+    def __ne__(self, other): return self._compare("!=", other)
+    def __and__(self, other): return self._combine("&", other)
+    def __or__(self, other): return self._combine("|", other)
+    __rand__, __ror__ = __and__, __or__
+    __hash__ = None
+
+
+def _text(v: Any) -> str:
+    return v.text if isinstance(v, _Condition | Name) else _render(v)
+
+
+def _guards(graph: Graph, values: list[Any], m: Emitter) -> Name | None:
+    """One line that is true where every operation of f is defined (each entry's
+    ``domain`` test on its arguments), or None where no operation has a domain.  The
+    derivative program returns nan outside it: a derivative line such as log's 1/x
+    stays finite at x = -1, and f's own value, which no derivative reads, is not
+    computed at all."""
+    tests: list[Name] = []
+    for i, node in enumerate(graph.nodes):
+        prim = PRIMITIVES.get(node.op)
+        if prim is None or prim.domain is None:
+            continue
+        args = [_Condition(values[j].text, [values[j].text]) if isinstance(values[j], Name)
+                else values[j] for j in node.args]
+        test = prim.domain(*args)
+        if isinstance(test, _Condition):
+            tests.append(m.raw(test.text, test.reads))
+            m.note(tests[-1], prim.domain_text or f"where {prim.name} is defined")
+        elif not np.all(test):
+            raise UnsupportedError(f"f is undefined everywhere: {prim.domain_text} "
+                                   f"({_describe(graph, i, values)})")
+    if not tests:
+        return None
+    ok = tests[0]
+    for test in tests[1:]:
+        ok = m.raw(f"{ok.text} & {test.text}", [ok.text, test.text])
+    return ok
 
 
 def _render(v: Any) -> str:
@@ -154,26 +222,6 @@ def _render(v: Any) -> str:
     else:
         text = repr(number)
     return f"({text})" if number < 0 or not math.isfinite(number) else text
-
-
-@dataclass
-class Compiled:
-    """A derivative program: its ``source``, the ``ops`` it executes per point, and a
-    call that runs it on numbers or arrays of points (one gradient row per output)."""
-
-    source: str
-    ops: int
-    mode: str
-    variables: list[str]  # the ones differentiated, in the order of each row
-    parameters: dict[str, str]  # every variable of f → the program's parameter
-    outputs: int
-    function: Callable[..., Any]
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.function(*args, **kwargs)
-
-    def __str__(self) -> str:
-        return self.source
 
 
 def _parameter(name: str) -> str:
@@ -206,6 +254,7 @@ def compile_graph(graph: Graph, mode: str = "reverse", wrt: list[str] | None = N
     for i, node in enumerate(graph.nodes):
         if node.op not in ("var", "const"):
             m.note(values[i], _describe(graph, i, values))
+    defined = _guards(graph, values, m)
     primal_lines = len(m.lines)
     var_node = {n.name: i for i, n in enumerate(graph.nodes) if n.op == "var"}
     rows: list[list[Any]] = []
@@ -222,10 +271,17 @@ def compile_graph(graph: Graph, mode: str = "reverse", wrt: list[str] | None = N
             columns.append([t.tangent if isinstance(t, Dual) else 0.0
                             for t in (tangents[o] for o in graph.outputs)])
         rows = [list(r) for r in zip(*columns, strict=True)] if columns else [[] for _ in graph.outputs]
+    derivative_lines = len(m.lines)
+    if defined is not None:  # nan where f is undefined
+        rows = [[m.raw(f"np.where({defined.text}, {_render(0.0 if v is None else v)}, np.nan)",
+                       [defined.text] + ([v.text] if isinstance(v, Name) else []))
+                 for v in row] for row in rows]
     live = _live(m, [v for row in rows for v in row])
-    source = _source(m, primal_lines, rows, live, names, params, mode, label, graph)
+    sections = [(0, "primal"), (primal_lines, "adjoints" if mode == "reverse" else "tangents"),
+                (derivative_lines, "nan where f is undefined")]
+    source = _source(m, sections, rows, live, names, params, mode, label, graph)
     return Compiled(source=source, ops=len(live), mode=mode, variables=names, parameters=params,
-                    outputs=len(graph.outputs), function=_load(source, "gradient"))
+                    outputs=len(graph.outputs), function=load(source, "gradient"))
 
 
 def _describe(graph: Graph, i: int, values: list[Any]) -> str:
@@ -234,7 +290,7 @@ def _describe(graph: Graph, i: int, values: list[Any]) -> str:
     return f"{node.op}({', '.join(_render(values[j]) for j in node.args)})"
 
 
-def _source(m: Emitter, primal_lines: int, rows: list[list[Any]], live: set[str],
+def _source(m: Emitter, sections: list[tuple[int, str]], rows: list[list[Any]], live: set[str],
             names: list[str], params: dict[str, str], mode: str, label: str,
             graph: Graph) -> str:
     signature = ", ".join(params[n] for n in graph.variables)
@@ -264,7 +320,7 @@ def _source(m: Emitter, primal_lines: int, rows: list[list[Any]], live: set[str]
             freed.setdefault(position, []).append(renamed[read])
     part = ""
     for position, (k, name, text) in enumerate(kept):
-        heading = "primal" if k < primal_lines else ("adjoints" if mode == "reverse" else "tangents")
+        heading = [title for start, title in sections if k >= start][-1]
         if heading != part:
             lines.append(f"    # {heading}")
             part = heading
@@ -304,16 +360,3 @@ def _live(m: Emitter, results: list[Any]) -> set[str]:
         live.add(name)
         todo.extend(m.reads[name])
     return live
-
-
-def _load(source: str, name: str) -> Callable[..., Any]:
-    """The function ``name`` defined by ``source`` (written by ``_source`` from the graph,
-    never from user text): its code object, made a function over numpy."""
-    module = compile(source, f"<diffkit compiled {name}>", "exec")
-    namespace: dict[str, Any] = {"np": np, "__builtins__": {"all": all, "isinstance": isinstance,
-                                                            "float": float, "tuple": tuple}}
-    for code in module.co_consts:
-        if isinstance(code, types.CodeType):
-            namespace[code.co_name] = types.FunctionType(code, namespace)
-    return namespace[name]
-

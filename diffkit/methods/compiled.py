@@ -33,7 +33,9 @@ def run(problem: Problem) -> MethodResult:
     if problem.order > 1:
         raise UnsupportedError("the compiled method writes first-derivative programs only")
     started = time.perf_counter()
-    program = compile_graph(graph_of(problem), mode="reverse", wrt=problem.variables)
+    graph = graph_of(problem)
+    read = set(graph.variables)  # an entry f's formula does not read has slope 0
+    program = compile_graph(graph, mode="reverse", wrt=[n for n in problem.variables if n in read])
     took = time.perf_counter() - started
     started = time.perf_counter()
     with np.errstate(all="ignore"):
@@ -42,7 +44,8 @@ def run(problem: Problem) -> MethodResult:
     rows = [result] if program.outputs == 1 else list(result)
     table = []
     for row in rows:
-        values = {n: float(v) for n, v in zip(problem.variables, row, strict=True)}
+        found = dict(zip(program.variables, row, strict=True))
+        values = {n: float(found.get(n, 0.0)) for n in problem.variables}
         bad = [n for n, v in values.items() if not np.isfinite(v)]
         if bad:
             raise EvaluationError(f"the compiled derivative is not finite for {', '.join(bad)}: "

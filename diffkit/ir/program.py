@@ -1,0 +1,94 @@
+"""A derivative program, loaded and callable: what ``compile_graph`` returns.
+
+Its source is written by ``compiled`` from the graph, never from user text; the call
+checks what it is given (real numbers or arrays of them, one per parameter) and, for a
+Python function of arrays compiled with ``at=``, is also called as f is.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from diffkit.support.errors import DiffkitError
+
+
+@dataclass
+class Compiled:
+    """A derivative program: its ``source``, the ``ops`` it executes per point, and a
+    call that runs it on numbers or arrays of points (one gradient row per output)."""
+
+    source: str
+    ops: int
+    mode: str
+    variables: list[str]  # the ones differentiated, in the order of each row
+    parameters: dict[str, str]  # every variable of f → the program's parameter
+    outputs: int
+    function: Callable[..., Any]
+    #: a Python function's arguments (``dk.compile(f, at=...)``): the program is then
+    #: also called as f is, with arrays, and answers in their shapes
+    arguments: Any = None
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """The derivative at numbers or arrays of points, one value per parameter (by
+        position or name) — or, for a Python function of arrays, f's own arguments."""
+        args = tuple(np.asarray(v, dtype=float) if isinstance(v, list | tuple) else v for v in args)
+        kwargs = {k: np.asarray(v, dtype=float) if isinstance(v, list | tuple) else v
+                  for k, v in kwargs.items()}
+        given = [*args, *kwargs.values()]
+        for v in given:
+            if type(v) is float or type(v) is int:  # the usual case, fast
+                continue
+            if np.asarray(v).dtype.kind not in "iuf":
+                raise DiffkitError(f"the program takes real numbers or arrays of them, not "
+                                   f"{type(v).__name__}")
+        if self.arguments is not None and not kwargs and len(args) == len(self.arguments.values) \
+                and all(np.shape(a) == np.shape(v) for a, v in zip(args, self.arguments.values, strict=True)) \
+                and (len(args) != len(self.parameters) or any(np.ndim(a) for a in args)):
+            return self._as_f(args)
+        unknown = sorted(set(kwargs) - set(self.parameters.values()))
+        if unknown or len(given) != len(self.parameters):
+            raise DiffkitError(f"the program takes {len(self.parameters)} value(s), "
+                               f"{', '.join(self.parameters.values())}; got {len(given)}"
+                               + (f" and no parameter {', '.join(unknown)}" if unknown else ""))
+        return self.function(*args, **kwargs)
+
+    def _as_f(self, args: tuple[Any, ...]) -> Any:
+        """Each entry of f's array arguments as the program's parameter of that name;
+        the gradient packed like the arguments (one packing per output)."""
+        arguments = self.arguments
+        named = {}
+        for k, a in enumerate(args):
+            for name, v in zip(arguments.entry_names(k), np.ravel(a), strict=True):
+                if name in self.parameters:  # an entry f's formula does not read is not one
+                    named[self.parameters[name]] = float(v)
+        rows = self.function(**named)
+        rows = [rows] if self.outputs == 1 else list(rows)
+        packed = []
+        for row in rows:
+            by_name = dict(zip(self.variables, row, strict=True))
+            packed.append(arguments.pack([
+                np.array([by_name.get(n, 0.0) for n in arguments.entry_names(k)]).reshape(np.shape(v))
+                if np.ndim(v) else by_name.get(arguments.names[k], 0.0)
+                for k, v in enumerate(arguments.values)]))
+        return packed[0] if self.outputs == 1 else tuple(packed)
+
+    def __str__(self) -> str:
+        return self.source
+
+
+def load(source: str, name: str) -> Callable[..., Any]:
+    """The function ``name`` defined by ``source`` (written by ``compiled`` from the graph,
+    never from user text): its code object, made a function over numpy."""
+    module = compile(source, f"<diffkit compiled {name}>", "exec")
+    namespace: dict[str, Any] = {"np": np, "__builtins__": {"all": all, "isinstance": isinstance,
+                                                            "float": float, "tuple": tuple}}
+    for code in module.co_consts:
+        if isinstance(code, types.CodeType):
+            namespace[code.co_name] = types.FunctionType(code, namespace)
+    return namespace[name]
+
