@@ -207,6 +207,18 @@ def test_an_equality_or_lookup_on_a_symbol_is_a_branch_not_one_formula(f):
     assert dk.compile(same)(2.0) == (2.0,)
 
 
+@pytest.mark.parametrize(("f", "name"), [
+    (lambda x: np.real(x) ** 2, "numpy.real"), (lambda x: np.conj(x) * x, "numpy.conjugate"),
+])
+def test_the_complex_step_refuses_real_and_conj_as_it_refuses_abs(f, name):
+    # numpy's real(x + ih)**2 has no imaginary part: the complex step of the f the user
+    # wrote is 0, not the 3 that diffkit's real-number rule (the identity) would give
+    comparison = dk.compare(f, 1.5)
+    row = comparison.result("complex-step")
+    assert row.error == f"the complex step needs an analytic function, and {name} is not: use another method"
+    assert comparison.result("reverse-mode").derivative == {"x": 3.0}  # 2x at 1.5, by hand
+
+
 def test_a_dict_point_names_f_arguments_and_a_wrong_name_is_refused_before_f_runs():
     assert dk.gradient(lambda a, b: a * b, {"a": 2.0, "b": 3.0}) == {"a": 3.0, "b": 2.0}
     assert dk.gradient(lambda **kw: kw["a"] * kw["b"], {"a": 2.0, "b": 3.0}) == {"a": 3.0, "b": 2.0}

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from diffkit.support.errors import DiffkitError, UnsupportedError
+from diffkit.support.errors import DiffkitError, NotAnalyticError, UnsupportedError
 from diffkit.table import backends  # noqa: F401  (the whole table)
 from diffkit.table.arrays import kept_shape
 from diffkit.table.reductions import einsum_spec
@@ -64,6 +64,15 @@ def value(v: Any) -> Any:
 
 def _refuse(what: str) -> None:
     raise UnsupportedError(f"{what} is not differentiable in diffkit yet")
+
+
+def not_on_complex(x: Any, name: str) -> None:
+    """Refuse a function that is not analytic (``np.real``, ``np.conj``) on a complex
+    value: the complex step's f(x + ih) would run through it as numpy runs it, and
+    diffkit's rule for real numbers is not that."""
+    if np.iscomplexobj(primal_value(x)):
+        raise NotAnalyticError(f"the complex step needs an analytic function, and "
+                               f"numpy.{name} is not: use another method")
 
 
 def _no(name: str, **given: Any) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from diffkit.values.numpy_api import _refuse, rule, value
+from diffkit.values.numpy_api import _refuse, not_on_complex, rule, value
 from diffkit.values.overloading import (
     Differentiable,
     call,
@@ -278,6 +278,7 @@ def _fix(x, out=None):
 
 @rule(np.real, np.real_if_close)
 def _real(x, *args, **kwargs):
+    not_on_complex(x, "real")
     return value(x)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from diffkit.values.numpy_api import _refuse, value
+from diffkit.values.numpy_api import _refuse, not_on_complex, value
 from diffkit.values.overloading import (
     UFUNC_RULES,
     call,
@@ -44,6 +44,8 @@ def _reciprocal(ufunc, x, **kw):
 @_ufunc("positive conjugate conj")
 def _identity(ufunc, x, **kw):
     _no_keywords(ufunc, kw)
+    if ufunc.__name__ != "positive":
+        not_on_complex(x, ufunc.__name__)
     return x
 
 
