@@ -42,6 +42,9 @@ RULES = {
     "atanh": ("atanh(x)", 0.4, lambda x: 1 / (1 - x**2)),
     "abs away from 0": ("abs(x)", -1.5, lambda x: mpmath.mpf(-1)),
     "max away from a tie": ("max(x, 2*x - 1)", 3.0, lambda x: mpmath.mpf(2)),
+    # a float exponent that is an integer: real at a negative base, as in numpy
+    "float square at a negative x": ("x**2.0", -1.5, lambda x: 2 * x),
+    "float powers at a negative x": ("x**3.0 + x**0.0", -2.0, lambda x: 3 * x**2),
 }
 
 # How close each method must come, relative: what it registered (exact methods to a
@@ -65,6 +68,14 @@ def test_every_method_matches_the_hand_derived_derivative(rule):
             rel = abs(mpmath.mpf(got) - exact) / abs(exact)
             assert rel <= TOLERANCE[result.method], (result.method, got, float(exact))
             assert result.rel_error == pytest.approx(float(rel), rel=1e-6, abs=1e-300)
+
+
+def test_a_negative_base_with_a_variable_exponent_has_no_complex_step():
+    # (-2)**(2 + ih): the imaginary part is the rounding of e^(2πi), ~1e-15, not h·f'
+    comparison = diffkit.compare("x**y", at="x=-2,y=2")
+    assert "a**b with a < 0 is real only at integer b" in comparison.result("complex-step").error
+    assert "real only at integer b" not in (diffkit.compare("x**y", at="x=2,y=2")
+                                            .result("complex-step").error or "")
 
 
 def test_reverse_mode_matches_symbolic_on_a_two_variable_gradient():

@@ -79,6 +79,9 @@ def test_the_op_count_is_the_lines_the_program_executes():
     ("asin(x/3)", lambda x: np.arcsin(x / 3), (4.0,), (1.0,)),
     ("x / (x - 1) + sqrt(x)", lambda x: x / (x - 1) + np.sqrt(x), (-0.5,), (2.0,)),
     ("log(sin(x))", lambda x: np.log(np.sin(x)), (4.0,), (1.0,)),
+    # Python floats in, numpy's arithmetic inside: no ZeroDivisionError, no complex power
+    ("1/x", lambda x: np.divide(1.0, x), (0.0,), (2.0,)),
+    ("x**0.5 + x**y", lambda x, y: np.power(x, 0.5) + np.power(x, y), (-1.0, 2.0), (1.0, 2.5)),
 ])
 def test_where_f_is_undefined_the_program_gives_nan_not_a_derivative(text, f, bad, good):
     # f's own value is dead in the program, and 1/x (log's slope) is finite at -1: the

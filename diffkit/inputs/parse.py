@@ -173,7 +173,7 @@ def _check_folded_constants(expr: sp.Expr) -> None:
         if not math.isfinite(value) and number.is_finite:
             raise ParseError(f"the constant {clip(str(number), 30)} (folded from the "
                              "expression) overflows double precision")
-        if value == 0 and number != 0:
+        if value == 0 and not number.is_zero:  # (SymPy's Float 0.0 != Integer 0)
             raise ParseError(f"the constant {clip(str(number), 30)} (folded from the "
                              "expression) underflows double precision to 0")
 

@@ -19,7 +19,8 @@ import numpy as np
 def gradient(x):
     # ∂f/∂x of f = x*sin(x)
     # by reverse mode: source transformation by diffkit; del frees a value no
-    # later line reads
+    # later line reads; numbers become numpy's, so 1/0 is inf, not an exception
+    x = np.asarray(x, dtype=float)[()]
     # primal
     _v1 = np.sin(x)  # sin(x)
     # adjoints
@@ -167,8 +168,9 @@ class _Condition:
     def _combine(self, op: str, other: Any) -> Any:
         if isinstance(other, bool | np.bool_):  # a test on constants: decided already
             return (self if other else False) if op == "&" else (True if other else self)
-        return _Condition(f"{self.text} {op} {other.text}", self.reads + other.reads)
+        return _Condition(f"({self.text} {op} {other.text})", self.reads + other.reads)
 
+    def __mod__(self, other): return _Condition(f"({self.text} % {_text(other)})", self.reads)
     def __gt__(self, other): return self._compare(">", other)
     def __ge__(self, other): return self._compare(">=", other)
     def __lt__(self, other): return self._compare("<", other)
@@ -300,7 +302,8 @@ def _source(m: Emitter, sections: list[tuple[int, str]], rows: list[list[Any]], 
     lines = ["import numpy as np", "", "", f"def gradient({signature}):",
              f"    # {what} of f = {label}",
              f"    # by {mode} mode: source transformation by diffkit; del frees a value no",
-             "    # later line reads"]
+             "    # later line reads; numbers become numpy's, so 1/0 is inf, not an exception"]
+    lines += [f"    {p} = np.asarray({p}, dtype=float)[()]" for p in (params[n] for n in graph.variables)]
     kept = [(k, name, text) for k, (name, text) in enumerate(m.lines) if name in live]
     renamed = {name: f"_v{i + 1}" for i, (_, name, _) in enumerate(kept)}
 

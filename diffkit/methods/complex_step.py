@@ -19,6 +19,18 @@ from diffkit.table.primitives import PRIMITIVES
 ID = "complex-step"
 
 
+def _refuse_a_negative_base(problem: Problem) -> None:
+    """a**b with a < 0 is real only at integer b: a complex step in b crosses the
+    branch cut, and its imaginary part is the rounding of e^(2πi), not f's slope."""
+    nodes, values = problem.graph.nodes, None
+    for node in nodes:
+        if node.op == "pow" and nodes[node.args[1]].op != "const":
+            values = problem.graph_values if values is None else values
+            if np.any(np.real(values[node.args[0]]) < 0):
+                raise NotAnalyticError("the complex step needs an analytic function, and a**b "
+                                       "with a < 0 is real only at integer b: use another method")
+
+
 def run(problem: Problem) -> MethodResult:
     refused = sorted({n.op for n in problem.graph.nodes if n.op in PRIMITIVES and not PRIMITIVES[n.op].analytic})
     if refused:
@@ -26,6 +38,7 @@ def run(problem: Problem) -> MethodResult:
             f"the complex step needs an analytic function, and {', '.join(refused)} "
             "is not: use another method"
         )
+    _refuse_a_negative_base(problem)
     if problem.order > 2:
         raise NotAnalyticError("the complex step gives first and second derivatives only; "
                                "use another method for higher orders")

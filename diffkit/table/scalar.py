@@ -122,8 +122,8 @@ define(  # a**b in general: a constant or variable exponent
     "pow", impl=_impl(np.power, mpmath.power, lambda a, b: a**b, math.pow),
     partials=[lambda m, a, b, y: m.mul(b, m.pow(a, m.sub(b, 1.0))),
               lambda m, a, b, y: m.mul(y, m.log(a))],
-    domain=lambda a, b: (a > 0) | ((a == 0) & (b > 0)),
-    domain_text="a power a**b with a non-integer exponent needs a > 0",
+    domain=lambda a, b: (a > 0) | ((a == 0) & (b > 0)) | ((a < 0) & (b % 1 == 0)),
+    domain_text="a power a**b with a non-integer exponent needs a > 0",  # x**2.0 at -1 is 1
     kink=lambda a, b: a == 0,
     convention="a**b is not differentiable at a = 0 for a non-integer exponent",
     directional=no_slope("a**b is not differentiable at a = 0"),
