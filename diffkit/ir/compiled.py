@@ -19,8 +19,7 @@ import numpy as np
 def gradient(x):
     # ∂f/∂x of f = x*sin(x)
     # by reverse mode: source transformation by diffkit; del frees a value no
-    # later line reads; numbers become numpy's, so 1/0 is inf, not an exception
-    x = np.asarray(x, dtype=float)[()]
+    # later line reads
     # primal
     _v1 = np.sin(x)  # sin(x)
     # adjoints
@@ -302,8 +301,7 @@ def _source(m: Emitter, sections: list[tuple[int, str]], rows: list[list[Any]], 
     lines = ["import numpy as np", "", "", f"def gradient({signature}):",
              f"    # {what} of f = {label}",
              f"    # by {mode} mode: source transformation by diffkit; del frees a value no",
-             "    # later line reads; numbers become numpy's, so 1/0 is inf, not an exception"]
-    lines += [f"    {p} = np.asarray({p}, dtype=float)[()]" for p in (params[n] for n in graph.variables)]
+             "    # later line reads"]
     kept = [(k, name, text) for k, (name, text) in enumerate(m.lines) if name in live]
     renamed = {name: f"_v{i + 1}" for i, (_, name, _) in enumerate(kept)}
 

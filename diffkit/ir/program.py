@@ -16,6 +16,9 @@ import numpy as np
 
 from diffkit.support.errors import DiffkitError
 
+#: what a program takes without a look at each value
+_NUMBER_TYPES = {float, np.float64}
+
 
 @dataclass
 class Compiled:
@@ -36,22 +39,15 @@ class Compiled:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """The derivative at numbers or arrays of points, one value per parameter (by
         position or name) — or, for a Python function of arrays, f's own arguments."""
-        args = tuple(np.asarray(v, dtype=float) if isinstance(v, list | tuple) else v for v in args)
-        kwargs = {k: np.asarray(v, dtype=float) if isinstance(v, list | tuple) else v
-                  for k, v in kwargs.items()}
-        given = [*args, *kwargs.values()]
-        for v in given:
-            if type(v) is float or type(v) is int:  # the usual case, fast
-                continue
-            if np.asarray(v).dtype.kind not in "iuf":
-                raise DiffkitError(f"the program takes real numbers or arrays of them, not "
-                                   f"{type(v).__name__}")
-        if self.arguments is not None and not kwargs and len(args) == len(self.arguments.values) \
-                and all(np.shape(a) == np.shape(v) for a, v in zip(args, self.arguments.values, strict=True)) \
-                and (len(args) != len(self.parameters) or any(np.ndim(a) for a in args)):
-            return self._as_f(args)
-        unknown = sorted(set(kwargs) - set(self.parameters.values()))
-        if unknown or len(given) != len(self.parameters):
+        given = (*args, *kwargs.values()) if kwargs else args
+        if not set(map(type, given)) <= _NUMBER_TYPES:  # arrays, lists, anything else
+            args = tuple(_points(v) for v in args)
+            kwargs = {k: _points(v) for k, v in kwargs.items()}
+            if self.arguments is not None and not kwargs and len(args) == len(self.arguments.values) \
+                    and all(np.shape(a) == np.shape(v) for a, v in zip(args, self.arguments.values, strict=True)):
+                return self._as_f(args)
+        if len(given) != len(self.parameters) or (kwargs and not set(kwargs) <= set(self.parameters.values())):
+            unknown = sorted(set(kwargs) - set(self.parameters.values()))
             raise DiffkitError(f"the program takes {len(self.parameters)} value(s), "
                                f"{', '.join(self.parameters.values())}; got {len(given)}"
                                + (f" and no parameter {', '.join(unknown)}" if unknown else ""))
@@ -79,6 +75,17 @@ class Compiled:
 
     def __str__(self) -> str:
         return self.source
+
+
+def _points(v: Any) -> Any:
+    """A value given to a program as float64 (a list as an array, an integer as a float:
+    numpy refuses 2 ** -1 on integers); anything but real numbers is refused."""
+    kind = np.asarray(v).dtype.kind if not isinstance(v, list | tuple) else "f"
+    if kind not in "iuf" or isinstance(v, bool | np.bool_):
+        raise DiffkitError(f"the program takes real numbers or arrays of them, not {type(v).__name__}")
+    if isinstance(v, int | np.integer):
+        return float(v)
+    return v if kind == "f" and not isinstance(v, list | tuple) else np.asarray(v, dtype=float)
 
 
 def load(source: str, name: str) -> Callable[..., Any]:

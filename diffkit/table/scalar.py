@@ -102,7 +102,7 @@ define("mul", impl=_impl(np.multiply, operator.mul, operator.mul, operator.mul),
        source="{0} * {1}",
        partials=[lambda m, a, b, y: b, lambda m, a, b, y: a], numpy=("multiply",))
 define("div", impl=_impl(np.divide, operator.truediv, operator.truediv, operator.truediv),
-       source="{0} / {1}",
+       source="np.divide({0}, {1})",  # on Python floats too: 1/0 is inf, not an exception
        partials=[lambda m, a, b, y: m.div(1.0, b), lambda m, a, b, y: m.neg(m.div(y, b))],
        domain=lambda a, b: b != 0, domain_text="division by zero",
        numpy=("divide", "true_divide"))
@@ -117,7 +117,8 @@ define(  # x**n for a constant integer n >= 3 (the graph writes x**2 as square)
                        lambda x, n: x ** int(n)),
     partials=[lambda m, x, n, y: m.mul(n, m.square(x) if n == 3 else m.powi(x, n - 1)),
               lambda m, x, n, y: ZERO],
-    constants=(1,), examples=((0.7, 3), (-1.3, 4), (2.1, 5), (-0.4, 7)), source="{0} ** {1}")
+    constants=(1,), examples=((0.7, 3), (-1.3, 4), (2.1, 5), (-0.4, 7)),
+    source="np.power({0}, {1})")  # numpy's overflow (inf), not Python's OverflowError
 define(  # a**b in general: a constant or variable exponent
     "pow", impl=_impl(np.power, mpmath.power, lambda a, b: a**b, math.pow),
     partials=[lambda m, a, b, y: m.mul(b, m.pow(a, m.sub(b, 1.0))),
@@ -127,7 +128,7 @@ define(  # a**b in general: a constant or variable exponent
     kink=lambda a, b: a == 0,
     convention="a**b is not differentiable at a = 0 for a non-integer exponent",
     directional=no_slope("a**b is not differentiable at a = 0"),
-    numpy=("power", "float_power"), source="{0} ** {1}")
+    numpy=("power", "float_power"), source="np.power({0}, {1})")  # (-1)**0.5 is nan, not complex
 
 # --- roots, exponentials and logarithms ------------------------------------------------------
 _function("sqrt", np.sqrt, mpmath.sqrt, sp.sqrt, lambda m, x, y: m.div(0.5, y),
