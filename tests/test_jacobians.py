@@ -176,3 +176,4 @@ def test_the_issue_hessian_example_and_its_pass_counts():
     asked = diffkit.compare("x1*exp(x2) + x2**3", at="x1=1,x2=2", hessian=True,
                             methods=["complex-step"])  # asked for by name: it says why not
     assert "does not compute Hessians" in asked.result("complex-step").error
+

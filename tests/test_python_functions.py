@@ -335,3 +335,11 @@ def test_compare_hessian_of_a_function_of_two_arrays_matches_sympy():
     for method in ("symbolic", "forward-mode", "reverse-mode"):
         np.testing.assert_allclose(c.result(method).hessian, exact, rtol=1e-13, err_msg=method)
     np.testing.assert_allclose(c.result("fd-central").hessian, exact, rtol=1e-6, atol=1e-7)
+
+
+def test_a_tangent_that_is_not_finite_is_named_as_the_tangent():
+    f = lambda a, b: np.sum(a ** 2 * b)
+    with pytest.raises(PointError, match="the tangent for a is not finite"):
+        dk.jvp(f, (np.ones(2), np.ones(2)), (np.array([np.nan, 1.0]), np.zeros(2)))
+    with pytest.raises(PointError, match="the tangent for x is not finite"):
+        dk.jvp(lambda x: x ** 2, 2.0, np.inf)

@@ -37,7 +37,7 @@ from diffkit.ir.tape import Tracked, all_finite, fail_if_invalid
 from diffkit.methods import forward, reverse
 from diffkit.methods.base import Problem
 from diffkit.support.budget import bounded
-from diffkit.support.errors import DiffkitError, EvaluationError
+from diffkit.support.errors import DiffkitError, EvaluationError, PointError
 from diffkit.support.limits import DEFAULT_LIMITS
 from diffkit.table.backends import NUMPY
 from diffkit.values import functions as dk  # noqa: F401  (used in the docstring example)
@@ -197,10 +197,15 @@ def forward_pass(f: Callable[..., Any], at: Any, tangent: Any) -> tuple[Any, Any
     ``at``): (J·v in the shape of f's output, f's value).  ``jacobian`` and the public
     ``diffkit.jvp`` (``directional``) are made of it."""
     args = Arguments.of(f, at)
-    directions = Arguments.of(f, tangent).values if args.kind != "one" else [tangent]
+    try:
+        directions = Arguments.of(f, tangent).values if args.kind != "one" else [tangent]
+    except PointError as err:  # checked as a point is: say it is the tangent
+        raise PointError(err.message.replace("the value for", "the tangent for")) from None
     seeded, level = [], new_level()
     for v, t, name in zip(args.values, directions, args.names, strict=True):
         t = t if isinstance(t, Differentiable) else np.asarray(t, dtype=float)
+        if not np.all(np.isfinite(primal_value(t))):
+            raise PointError(f"the tangent for {name} is not finite: give finite numbers")
         if np.shape(primal_value(t)) != np.shape(primal_value(v)):
             raise DiffkitError(f"the tangent for {name} has shape {np.shape(primal_value(t))}; "
                                f"{name} has {np.shape(primal_value(v))}")
