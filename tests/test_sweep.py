@@ -101,3 +101,12 @@ def test_the_sweep_refuses_a_kink_and_a_complex_step_on_a_non_analytic_function(
     assert "analytic" in s.refused["complex-step"]
     assert all(e is None for e in s.to_dict()["errors"]["complex-step"])
     assert s.best["fd-central"]["error"] < 1e-9
+
+
+def test_the_best_error_counts_a_step_that_is_exact():
+    # on 3x every difference is exact at h = 1 (a log plot has no 0, so the errors shown
+    # leave out exact zeros; the best error must not: it said 8.9e-16 at h = 0.25)
+    s = diffkit.sweep("3*x", at=1.0)
+    for scheme, best in s.best.items():
+        assert best["error"] == 0.0, scheme
+        assert best["step"] == 1.0, scheme

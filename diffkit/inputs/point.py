@@ -130,7 +130,8 @@ def point_from(at: PointLike, variables: list[str]) -> dict[str, float]:
     missing = [v for v in variables if v not in point]
     if missing:
         raise PointError(
-            f"no value for {', '.join(missing)}; give one with --at {missing[0]}=..."
+            f"no value for {', '.join(missing)}; give one with --at {missing[0]}=... "
+            f"(in Python, at={{'{missing[0]}': ...}})"
         )
     return {v: point[v] for v in variables}
 
@@ -139,8 +140,8 @@ def choose_variable(variables: list[str], wrt: str | None, why: str) -> str:
     """The one variable a sweep or a forward trace follows: ``wrt``, or the only one."""
     if wrt is None:
         if len(variables) > 1:
-            raise PointError(f"{why}: say which variable with --wrt (one of "
-                             f"{', '.join(variables)})")
+            raise PointError(f"{why}: say which variable with --wrt (wrt= in Python; one "
+                             f"of {', '.join(variables)})")
         return variables[0]
     if wrt not in variables:
         raise PointError(f"the expression has no variable '{wrt[:40]}'")
