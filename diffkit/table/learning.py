@@ -21,6 +21,7 @@ import sympy as sp
 
 from diffkit.table.arrays import _M, _V, _define, _keep, _ndim
 from diffkit.table.primitives import PRIMITIVES, shape_of  # noqa: F401  (PRIMITIVES: the docstring)
+from diffkit.table.scalar import np_logaddexp
 
 
 def _objects_logsumexp(exp: Any, log: Any) -> Any:
@@ -30,7 +31,11 @@ def _objects_logsumexp(exp: Any, log: Any) -> Any:
 
 
 def _np_sigmoid(x: Any) -> Any:
-    """1 / (1 + e⁻ˣ) without overflow: e^−|x| is never above 1."""
+    """1 / (1 + e⁻ˣ) without overflow: e^−|x| is never above 1.  On complex numbers
+    (the complex step) ½ + ½·tanh(x/2), the same function with no |x| to drop the
+    imaginary part."""
+    if np.iscomplexobj(x):
+        return 0.5 + 0.5 * np.tanh(0.5 * np.asarray(x))
     e = np.exp(-np.abs(x))
     return np.where(np.asarray(x) >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
@@ -55,7 +60,7 @@ _define(
 )
 _define(
     "softplus",  # log(1 + eˣ), computed as logaddexp(0, x)
-    impl={"float64": lambda x: np.logaddexp(0.0, x),
+    impl={"float64": lambda x: np_logaddexp(0.0, x),
           "mpmath": lambda x: mpmath.log1p(mpmath.exp(x)),
           "sympy": lambda x: sp.log(1 + sp.exp(x))},
     text=("softplus",), alias="softplus",

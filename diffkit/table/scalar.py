@@ -302,16 +302,31 @@ def _mp_trunc(x: Any) -> Any:
 
 
 # --- smooth maxima --------------------------------------------------------------------------
-define("logaddexp", impl=_impl(np.logaddexp, lambda a, b: mpmath.log(mpmath.exp(a) + mpmath.exp(b)),
+def np_logaddexp(a: Any, b: Any, exp: Any = np.exp, log: Any = np.log,
+                 ufunc: Any = np.logaddexp) -> Any:
+    """numpy's logaddexp; on complex numbers (the complex step, whose f(x + ih) needs
+    them) the same sum with the larger real part factored out, as numpy's ufunc takes
+    real numbers only."""
+    if not (np.iscomplexobj(a) or np.iscomplexobj(b)):
+        return ufunc(a, b)
+    top = np.maximum(np.real(a), np.real(b))
+    return top + log(exp(np.subtract(a, top)) + exp(np.subtract(b, top)))
+
+
+def _np_logaddexp2(a: Any, b: Any) -> Any:
+    return np_logaddexp(a, b, np.exp2, np.log2, np.logaddexp2)
+
+
+define("logaddexp", impl=_impl(np_logaddexp, lambda a, b: mpmath.log(mpmath.exp(a) + mpmath.exp(b)),
                                lambda a, b: sp.log(sp.exp(a) + sp.exp(b))),
        partials=[lambda m, a, b, y: m.exp(m.sub(a, y)), lambda m, a, b, y: m.exp(m.sub(b, y))],
        text=("logaddexp",), numpy=("logaddexp",), alias="logaddexp",
-       doc="log(eᵃ + eᵇ), elementwise, without overflow.")
-define("logaddexp2", impl=_impl(np.logaddexp2,
+       source="np.logaddexp({0}, {1})", doc="log(eᵃ + eᵇ), elementwise, without overflow.")
+define("logaddexp2", impl=_impl(_np_logaddexp2,
                                 lambda a, b: mpmath.log(mpmath.power(2, a) + mpmath.power(2, b), 2),
                                 lambda a, b: sp.log(2**a + 2**b) / sp.log(2)),
        partials=[lambda m, a, b, y: m.exp2(m.sub(a, y)), lambda m, a, b, y: m.exp2(m.sub(b, y))],
-       numpy=("logaddexp2",), alias="logaddexp2",
+       numpy=("logaddexp2",), alias="logaddexp2", source="np.logaddexp2({0}, {1})",
        doc="log₂(2ᵃ + 2ᵇ), elementwise, without overflow.")
 
 # --- steps: slope 0, a jump at each step -------------------------------------------------------
