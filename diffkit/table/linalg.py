@@ -101,6 +101,7 @@ define("logabsdet",  # log |det A|: the second half of numpy.linalg.slogdet
        partials=[_param],
        jvp=[lambda m, a, y, t: m.sum(m.mul(_inv_t(m, a), t), (-2, -1))],
        vjp=[lambda m, a, y, g: m.mul(_batch(m, g), _inv_t(m, a))],
+       analytic=False,  # |det| on complex numbers (the complex step) drops the phase
        examples=((_A,), (_STACK,)))
 
 
@@ -179,6 +180,7 @@ def _cholesky_vjp(m: Any, a: Any, y: Any, g: Any) -> Any:
 define("cholesky", impl=_impl(np.linalg.cholesky, mpmath.cholesky,
                               lambda a: a.cholesky(hermitian=False)),
        partials=[_param], jvp=[_cholesky_jvp], vjp=[_cholesky_vjp],
+       analytic=False,  # numpy's Cholesky of a complex matrix conjugates (A = L Lᴴ)
        examples=((_S,), (np.stack([_S, 2 * _S + np.eye(3)]),)))
 
 
