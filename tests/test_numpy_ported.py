@@ -308,6 +308,22 @@ def test_an_order_that_reads_numpys_memory_layout_is_refused_on_several_axes():
             dk.gradient(f, x)
 
 
+@pytest.mark.parametrize("f", [
+    lambda x: np.sum(x, dtype=np.float32), lambda x: np.mean(x, dtype=np.float16),
+    lambda x: np.sum(np.cumsum(x, dtype=int)), lambda x: np.sum(np.exp(x, dtype=np.float32)),
+    lambda x: np.add.reduce(x, axis=None, dtype=np.float32), lambda x: np.trace(x, dtype=np.float32),
+    lambda x: np.std(x, dtype=np.float32), lambda x: np.prod(x, dtype=np.float32),
+], ids=["sum", "mean", "cumsum", "exp", "add.reduce", "trace", "std", "prod"])
+def test_a_dtype_other_than_float64_is_refused_not_dropped(f):
+    # numpy computes these in float32 (or integers); diffkit computes in float64, so it
+    # would differentiate another f: refused by name
+    x = np.arange(1.0, 7.0).reshape(2, 3)
+    f(x)  # numpy itself takes it
+    with pytest.raises(dk.UnsupportedError, match="dtype="):
+        dk.gradient(f, x)
+    np.testing.assert_array_equal(dk.gradient(lambda v: np.sum(v, dtype=np.float64), x), np.ones((2, 3)))
+
+
 def test_fmax_reduce_over_a_nan_is_refused_not_nan():
     # numpy's fmax.reduce skips the NaN (3.0); a max over it would be NaN: refused by name
     f = lambda x: np.fmax.reduce(np.concatenate([x, [np.nan]]))

@@ -75,6 +75,14 @@ def not_on_complex(x: Any, name: str) -> None:
                                f"numpy.{name} is not: use another method")
 
 
+def in_float64(name: str, dtype: Any) -> None:
+    """``dtype=float64`` (what diffkit computes in) changes nothing; another dtype would
+    make numpy's f another function (rounded to float32, cut to integers): refused by
+    name rather than dropped."""
+    if dtype is not None and np.dtype(dtype) != np.float64:
+        _refuse(f"numpy.{name}(..., dtype={np.dtype(dtype).name})")
+
+
 def _no(name: str, **given: Any) -> None:
     """Refuse each keyword argument that was given (not left at its default)."""
     for key, v in given.items():
@@ -113,6 +121,7 @@ def _axis_arg(axis: Any, ndim: int) -> Any:
 def _sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=np._NoValue,
          where=np._NoValue):
     _no("sum", out=out)
+    in_float64("sum", dtype)
     a = value(a)
     if where is not np._NoValue:
         a = call("mul", a, np.asarray(primal_value(where), dtype=float))
@@ -123,6 +132,7 @@ def _sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=np._NoValue
 @rule(np.mean)
 def _mean(a, axis=None, dtype=None, out=None, keepdims=False, where=np._NoValue):
     _no("mean", out=out)
+    in_float64("mean", dtype)
     a = value(a)
     if where is np._NoValue:
         return _keep(call("mean", a, _axis_arg(axis, np.ndim(primal_value(a)))), a, axis,
@@ -148,6 +158,7 @@ rule(np.min, np.amin)(_chooser("amin"))
 def _prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=np._NoValue,
           where=np._NoValue):
     _no("prod", out=out, where=where)
+    in_float64("prod", dtype)
     a = value(a)
     y = _keep(call("prod", a, _axis_arg(axis, np.ndim(primal_value(a)))), a, axis, keepdims)
     return y if initial is np._NoValue else call("mul", y, float(initial))
@@ -157,6 +168,7 @@ def _prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=np._NoValu
 def _var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=np._NoValue,
          mean=np._NoValue, correction=np._NoValue):
     _no("var", out=out, where=where, mean=mean)
+    in_float64("var", dtype)
     if correction is not np._NoValue:
         ddof = correction
     a = value(a)
@@ -178,6 +190,7 @@ def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=np._N
 @rule(np.cumsum)
 def _cumsum(a, axis=None, dtype=None, out=None):
     _no("cumsum", out=out)
+    in_float64("cumsum", dtype)
     a = value(a)
     return call("cumsum", a, None if axis is None else _axis(axis, np.ndim(primal_value(a))))
 
@@ -185,6 +198,7 @@ def _cumsum(a, axis=None, dtype=None, out=None):
 @rule(np.cumprod)
 def _cumprod(a, axis=None, dtype=None, out=None):
     _no("cumprod", out=out)
+    in_float64("cumprod", dtype)
     a = value(a)
     return call("cumprod", a, None if axis is None else _axis(axis, np.ndim(primal_value(a))))
 
@@ -284,6 +298,7 @@ def _matmul(a, b, out=None, **kw):
 @rule(np.trace)
 def _trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     _no("trace", out=out)
+    in_float64("trace", dtype)
     return _sum(np.diagonal(value(a), offset, axis1, axis2), -1)
 
 

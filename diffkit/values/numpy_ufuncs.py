@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from diffkit.values.numpy_api import _refuse, not_on_complex, value
+from diffkit.values.numpy_api import _refuse, in_float64, not_on_complex, value
 from diffkit.values.overloading import (
     UFUNC_RULES,
     call,
@@ -68,7 +68,7 @@ def _float_power(ufunc, a, b, **kw):
 
 
 def _no_keywords(ufunc: Any, kw: dict[str, Any]) -> None:
-    kw = {k: v for k, v in kw.items() if not (k == "dtype" and np.dtype(v).kind == "f")}
+    kw = {k: v for k, v in kw.items() if not (k == "dtype" and np.dtype(v) == np.float64)}
     if kw.get("out") is None:
         kw.pop("out", None)
     if kw.get("where", True) is True:
@@ -108,6 +108,7 @@ _REDUCE = {"add": np.sum, "multiply": np.prod, "maximum": np.max, "minimum": np.
 def _reduce(ufunc, a, axis=0, dtype=None, out=None, keepdims=False, **kw):
     if out is not None or kw:
         _refuse(f"numpy.{ufunc.__name__}.reduce with out= or {sorted(kw)}")
+    in_float64(f"{ufunc.__name__}.reduce", dtype)
     if ufunc.__name__ in ("fmax", "fmin") and np.any(np.isnan(primal_value(a))):
         _refuse(f"numpy.{ufunc.__name__}.reduce over NaN entries (numpy.nan{ufunc.__name__[1:]})")
     return _REDUCE[ufunc.__name__](a, axis=axis, keepdims=keepdims)
@@ -117,6 +118,7 @@ def _reduce(ufunc, a, axis=0, dtype=None, out=None, keepdims=False, **kw):
 def _accumulate(ufunc, a, axis=0, dtype=None, out=None):
     if out is not None:
         _refuse("numpy.add.accumulate(out=)")
+    in_float64("add.accumulate", dtype)
     return np.cumsum(a, axis=axis)
 
 
