@@ -172,3 +172,18 @@ def test_the_two_tie_conventions_are_named_where_they_apply():
         ("max is not differentiable where its arguments tie (here both are 0); at a tie "
         "max(a, b) gives 1/2 to each argument (SymPy's Heaviside(0))")]
     assert "relu'(0) = 0" in at_relu.not_differentiable[0]
+
+
+@pytest.mark.parametrize(("text", "at", "derivative"), [
+    ("sin(x)", 1e22, lambda x: mpmath.cos(x)),  # 1e-20·|x| = 100 stepped off the real line
+    ("log(x)", 1e-290, lambda x: 1 / x),  # a floor of 1e-120 stepped across 0
+    ("sqrt(x)", 1e-295, lambda x: 1 / (2 * mpmath.sqrt(x))),  # 1e-8·|x|: 1e-20·|x| is subnormal
+])
+def test_the_complex_step_stays_small_beside_x_at_either_end(text, at, derivative):
+    with mpmath.workdps(DIGITS):
+        exact = derivative(mpmath.mpf(at))
+    row = diffkit.compare(text, at=at, methods=["complex-step"]).result("complex-step")
+    assert row.error is None
+    assert row.derivative["x"] == pytest.approx(float(exact), rel=1e-12)
+    tiny = diffkit.compare("log(x)", at=1e-310, methods=["complex-step"]).result("complex-step")
+    assert "too close to 0 for the complex step" in tiny.error

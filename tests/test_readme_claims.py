@@ -35,7 +35,7 @@ def test_the_step_formulas_the_readme_states_are_the_steps_that_run(x):
         "fd-backward": ("h = √ε·max(1, |x|)", math.sqrt(EPS) * max(1, abs(x))),
         "fd-central": ("h = ∛ε·max(1, |x|)", EPS ** (1 / 3) * max(1, abs(x))),
         "fd-extended": ("h = 10^(−50/3)·max(|x|, 1e-100)", 10 ** (-50 / 3) * max(abs(x), 1e-100)),
-        "complex-step": ("h = 1e-20·max(|x|, 1e-100)", 1e-20 * max(abs(x), 1e-100)),
+        "complex-step": ("h = 1e-20·min(|x|, 1) (1e-20 at 0", 1e-20 * min(abs(x), 1.0)),
     }
     for method, (formula, h) in claims.items():
         assert formula in README, method

@@ -1,7 +1,7 @@
 """``complex-step``: f'(x) = Im f(x + ih) / h for an analytic f (and, for f'',
 2·(f(x) − Re f(x + ih)) / h², which has a subtraction again).
 
-No subtraction, so no cancellation: h can be tiny (default 1e-20·max(|x|, 1e-100))
+No subtraction, so no cancellation: h can be tiny (default 1e-20·min(|x|, 1))
 and the result is exact to rounding.  One complex evaluation per variable.  Needs a
 complex-analytic graph: ``abs``, ``sign``, ``max`` and ``min`` are refused with a
 message rather than given a wrong number."""
@@ -12,7 +12,7 @@ import numpy as np
 
 from diffkit.methods.base import OK, UNRELIABLE, MethodResult, Problem
 from diffkit.methods.finite_difference import f_at, steps_text
-from diffkit.numerics.differences import complex_default_step, complex_step
+from diffkit.numerics.differences import TINY, complex_default_step, complex_step
 from diffkit.support.errors import EvaluationError, NotAnalyticError
 from diffkit.table.primitives import PRIMITIVES
 
@@ -45,6 +45,10 @@ def run(problem: Problem) -> MethodResult:
     m, counter = problem.counting()
     user = problem.step if isinstance(problem.step, float) else None
     steps = {name: user or complex_default_step(problem.order, x) for name, x in problem.point.items()}
+    for name, x in problem.point.items():
+        if problem.order == 1 and steps[name] < TINY and not user:
+            raise EvaluationError(f"{name} = {x:.3g} is too close to 0 for the complex step: a "
+                                  "step far below it would be a subnormal number")
     values = f_at(problem, m, [(name, complex(x, steps[name])) for name, x in problem.point.items()])
     tiny = np.finfo(float).tiny
     lost = [abs(v.imag) for v in np.ravel(values) if 0 < abs(np.imag(v)) < tiny]

@@ -41,6 +41,8 @@ EPS = float(np.finfo(float).eps)
 
 #: the default imaginary step of the complex step for f′ (relative to |x|)
 COMPLEX_STEP = 1e-20
+#: the smallest normal double: a step below it keeps only some of its digits
+TINY = float(np.finfo(float).tiny)
 
 
 def default_step(rule: Stencil, x: float) -> float:
@@ -49,9 +51,18 @@ def default_step(rule: Stencil, x: float) -> float:
 
 
 def complex_default_step(order: int, x: float) -> float:
-    """The complex step's default: 1e-20·|x| for f′ (no subtraction, so no
-    cancellation), ε^(1/4)·max(1, |x|) for f″ (2(f − Re f(x+ih))/h² subtracts again)."""
-    return COMPLEX_STEP * max(abs(x), 1e-100) if order == 1 else EPS ** 0.25 * max(1.0, abs(x))
+    """The complex step's default for f′: 1e-20·min(|x|, 1) — no subtraction, so no
+    cancellation, and the imaginary part is never rounded against x, so h need not grow
+    with |x| (1e-20·|x| was 100 at x = 1e22: sin there gave 7e40).  Below 1, h shrinks
+    with |x|, far below it (a step past a singularity at 0 is no derivative: a floor
+    of 1e-120 gave log′(1e-300) = 1.6e120); 1e-8·|x| where 1e-20·|x| would be
+    subnormal (the truncation error is about (h/|x|)² relative, below ε either way).
+    For f″, ε^(1/4)·max(1, |x|): 2(f − Re f(x+ih))/h² subtracts again."""
+    if order != 1:
+        return EPS ** 0.25 * max(1.0, abs(x))
+    if x == 0 or abs(x) >= 1:
+        return COMPLEX_STEP
+    return max(COMPLEX_STEP * abs(x), min(1e-8 * abs(x), TINY))
 
 
 def representable_step(x: float, h: float) -> float:
