@@ -128,20 +128,25 @@ class Value:
         return Value(self.value ** n, ((self, n * self.value ** (n - 1)),))
 
     def backward(self):
-        order, seen = [], set()
-
-        def visit(v):
-            if id(v) not in seen:
-                seen.add(id(v))
-                for parent, _ in v.parents:
-                    visit(parent)
-                order.append(v)
-
-        visit(self)
         self.grad = 1.0
-        for v in reversed(order):
+        for v in reversed(topological(self)):
             for parent, local in v.parents:
                 parent.grad += v.grad * local
+
+
+def topological(out) -> list:
+    """Every value ``out`` depends on, each after its parents (micrograd's order)."""
+    order, seen = [], set()
+
+    def visit(v):
+        if id(v) not in seen:
+            seen.add(id(v))
+            for parent, _ in v.parents:
+                visit(parent)
+            order.append(v)
+
+    visit(out)
+    return order
 
 
 def value_gradient(f, x: float, seconds: float | None = None) -> float:
@@ -212,18 +217,8 @@ def array_value_gradient(f, x: np.ndarray, seconds: float | None = None) -> np.n
     with time_budget(seconds, "ArrayValue"):
         v = ArrayValue(x)
         out = f(v)
-        order, seen = [], set()
-
-        def visit(u):
-            if id(u) not in seen:
-                seen.add(id(u))
-                for parent, _ in u.parents:
-                    visit(parent)
-                order.append(u)
-
-        visit(out)
         out.grad = 1.0
-        for u in reversed(order):
+        for u in reversed(topological(out)):
             for parent, vjp in u.parents:
                 c = vjp(u.grad)
                 parent.grad = c if parent.grad is None else parent.grad + c
