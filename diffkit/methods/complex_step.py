@@ -12,7 +12,7 @@ import numpy as np
 
 from diffkit.methods.base import OK, UNRELIABLE, MethodResult, Problem
 from diffkit.methods.finite_difference import f_at, steps_text
-from diffkit.numerics.differences import TINY, complex_default_step, complex_step
+from diffkit.numerics.differences import complex_default_step, complex_step
 from diffkit.support.errors import EvaluationError, NotAnalyticError
 from diffkit.table.primitives import PRIMITIVES
 
@@ -45,10 +45,8 @@ def run(problem: Problem) -> MethodResult:
     m, counter = problem.counting()
     user = problem.step if isinstance(problem.step, float) else None
     steps = {name: user or complex_default_step(problem.order, x) for name, x in problem.point.items()}
-    for name, x in problem.point.items():
-        if problem.order == 1 and steps[name] < TINY and not user:
-            raise EvaluationError(f"{name} = {x:.3g} is too close to 0 for the complex step: a "
-                                  "step far below it would be a subnormal number")
+    near_zero = [name for name, x in problem.point.items()
+                 if problem.order == 1 and not user and 0 < abs(x) < steps[name]]
     values = f_at(problem, m, [(name, complex(x, steps[name])) for name, x in problem.point.items()])
     tiny = np.finfo(float).tiny
     lost = [abs(v.imag) for v in np.ravel(values) if 0 < abs(np.imag(v)) < tiny]
@@ -67,6 +65,8 @@ def run(problem: Problem) -> MethodResult:
         len(problem.variables),
         step=steps,
         notes=([f"unreliable: {subnormal} (x is tiny)"] if subnormal else [])
+        + ([(f"unreliable: {', '.join(near_zero)} is closer to 0 than any normal step far below "
+            "it: if f is singular at 0, the step crossed it")] if near_zero else [])
         + [f"step h = {steps_text(steps)} (imaginary)"],
-        status=UNRELIABLE if subnormal else OK,
+        status=UNRELIABLE if subnormal or near_zero else OK,
     )

@@ -56,13 +56,19 @@ def complex_default_step(order: int, x: float) -> float:
     with |x| (1e-20·|x| was 100 at x = 1e22: sin there gave 7e40).  Below 1, h shrinks
     with |x|, far below it (a step past a singularity at 0 is no derivative: a floor
     of 1e-120 gave log′(1e-300) = 1.6e120); 1e-8·|x| where 1e-20·|x| would be
-    subnormal (the truncation error is about (h/|x|)² relative, below ε either way).
+    subnormal (the truncation error is about (h/|x|)² relative, below ε either way), the
+    smallest normal number below that, and 1e-20 for x that is as good as 0 (the
+    complex-step row then says the step may have crossed a singularity at 0).
     For f″, ε^(1/4)·max(1, |x|): 2(f − Re f(x+ih))/h² subtracts again."""
     if order != 1:
         return EPS ** 0.25 * max(1.0, abs(x))
     if x == 0 or abs(x) >= 1:
         return COMPLEX_STEP
-    return max(COMPLEX_STEP * abs(x), min(1e-8 * abs(x), TINY))
+    if COMPLEX_STEP * abs(x) >= TINY:
+        return COMPLEX_STEP * abs(x)
+    if 1e-7 * abs(x) >= TINY:
+        return TINY  # the smallest normal step, still far below |x|
+    return COMPLEX_STEP  # x is as good as 0: no normal step is far below it (flagged)
 
 
 def representable_step(x: float, h: float) -> float:
