@@ -189,3 +189,23 @@ def test_the_complex_step_stays_small_beside_x_at_either_end(text, at, derivativ
     tiny = diffkit.compare("log(x)", at=1e-305, methods=["complex-step"]).result("complex-step")
     assert tiny.status == "unreliable"
     assert "closer to 0 than any normal step" in tiny.notes[0]
+
+
+def test_a_row_far_from_the_reference_says_so():
+    # tanh'(20) = sech²(20) ≈ 1.7e-17, but the table's 1 − tanh² is 0 in float64: the
+    # exact methods keep their 0, and now say that float64 lost the digits
+    comparison = diffkit.compare("tanh(x)", at=20)
+    with mpmath.workdps(DIGITS):
+        exact = float(1 / mpmath.cosh(20) ** 2)
+    assert comparison.reference["x"] == pytest.approx(exact, rel=1e-15)
+    for method in ("forward-mode", "reverse-mode", "compiled"):
+        row = comparison.result(method)
+        assert row.derivative["x"] == 0.0
+        assert row.status == "unreliable"
+        assert row.notes[0].startswith("unreliable: 100% off the 50-digit reference: float64 rounding")
+    # a textbook forward difference steps 1.5e-8 past x = 1e-300: log' there is 1e300
+    row = diffkit.compare("log(x)", at=1e-300, methods=["fd-forward"]).result("fd-forward")
+    assert row.status == "unreliable"
+    assert "do not resolve the slope" in row.notes[0]
+    # where every row is right, none says so
+    assert {r.status for r in diffkit.compare("4*x**3+x**2+3", at=2).results} == {"ok"}

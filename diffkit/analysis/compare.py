@@ -156,6 +156,33 @@ def _measure(results: list[MethodResult], ref: Reference) -> None:
                     rel_errors.append(err / abs(exact) if exact != 0 else err)
             r.abs_error = float(max(abs_errors))
             r.rel_error = float(max(rel_errors))
+            _flag_if_off(r, any(exact != 0 for row in ref.rows for exact in row.values()))
+
+
+#: how far past its registered accuracy a row may be off the reference before it says so
+OFF_BY = 1e4
+#: and never before this relative error (the symbolic row's own check flags past 8 digits)
+OFF_FLOOR = 1e-8
+
+
+def _flag_if_off(r: MethodResult, nonzero: bool) -> None:
+    """A row that answered ``ok`` but lies far from the 50-digit reference says so:
+    exact methods lose digits to float64 (1 − tanh² at 20 is 0; a slope past float64's
+    range), a difference with its textbook step can step across a singularity (log at
+    1e-300).  Relative to a derivative that is not 0; its error column has the size."""
+    method = REGISTRY.get(r.method)
+    if method is None or r.status != "ok" or not nonzero or r.rel_error is None:
+        return
+    allowed = max(OFF_FLOOR, OFF_BY * method.tolerance)
+    if r.rel_error <= allowed:
+        return
+    why = ("float64 rounding lost these digits (a cancellation, or a number past float64's "
+           "range)" if method.tolerance <= 1e-13 else
+           "its differences of f do not resolve the slope here (cancellation, or a step "
+           "across a feature of f)")
+    off = f"{r.rel_error:.0%} off" if r.rel_error >= 0.01 else f"a relative error of {r.rel_error:.1e} against"
+    r.status = "unreliable"
+    r.notes.insert(0, f"unreliable: {off} the 50-digit reference: {why}")
 
 
 def _extend(comparison: Comparison, problem: Problem, value_error: str, seconds: float) -> None:
