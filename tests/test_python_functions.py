@@ -343,3 +343,8 @@ def test_a_tangent_that_is_not_finite_is_named_as_the_tangent():
         dk.jvp(f, (np.ones(2), np.ones(2)), (np.array([np.nan, 1.0]), np.zeros(2)))
     with pytest.raises(PointError, match="the tangent for x is not finite"):
         dk.jvp(lambda x: x ** 2, 2.0, np.inf)
+
+
+def test_a_ragged_list_as_the_point_is_refused_in_one_line():
+    with pytest.raises(PointError, match="rows of different lengths"):
+        dk.gradient(lambda x: np.sum(x ** 2), [[1.0, 2.0], [3.0]])

@@ -208,7 +208,12 @@ def _value(v: Any, name: str) -> Any:
         raise PointError(f"{v!r} is not a number for {name}")
     if v is None:
         raise PointError(f"no value for {name}: give a number or an array of numbers")
-    if np.iscomplexobj(v):
+    try:
+        complex_valued = np.iscomplexobj(v)
+    except (TypeError, ValueError):  # a ragged list: numpy makes no array of it
+        raise PointError(f"the value for {name} is not a number or an array of numbers "
+                         "(rows of different lengths?)") from None
+    if complex_valued:
         raise PointError(f"the value for {name} is complex; diffkit differentiates at real "
                          "points")
     try:
