@@ -20,7 +20,8 @@ import sympy as sp
 
 from diffkit.analysis.comparison import Comparison
 from diffkit.analysis.extension import SYMPY_LIMIT, continuous_extension
-from diffkit.analysis.reference import Reference, one_sided
+from diffkit.analysis.one_sided import one_sided
+from diffkit.analysis.reference import Reference
 from diffkit.inputs.point import PointLike
 from diffkit.ir.evaluate import evaluate, find_kinks, is_finite
 from diffkit.methods import HESSIANS, METHODS, REGISTRY, MethodResult, Problem

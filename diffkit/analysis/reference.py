@@ -111,7 +111,7 @@ def _targets(problem: Problem, hessian: bool, order: int, names: list[str]) -> l
     return [(o, (v,) * order) for o in range(n_out) for v in names]
 
 
-def _agreement(a: Sequence[Any], b: Sequence[Any], floor: Any = 0) -> int:
+def agreement(a: Sequence[Any], b: Sequence[Any], floor: Any = 0) -> int:
     """Significant digits on which two lists of numbers agree (at most DIGITS);
     differences below ``floor`` (their round-off) count as agreement."""
     digits = DIGITS
@@ -198,7 +198,7 @@ def _node_by_node(problem: Problem, graph: Graph, targets: list[Target]) -> tupl
 
 
 # -- high-precision differences of f's values --------------------------------------------
-def _scale(x: float) -> float:
+def step_unit(x: float) -> float:
     """The unit of the step along a variable at x: min(1, |x|), or 1 at 0."""
     return 1.0 if x == 0 else min(1.0, abs(x))
 
@@ -216,7 +216,7 @@ def _outputs(problem: Problem, inputs: dict[str, Any]) -> list[mpmath.mpf]:
     return values
 
 
-def _stencil_estimate(problem: Problem, rules: dict[str, Stencil], steps: dict[str, Any],
+def stencil_estimate(problem: Problem, rules: dict[str, Stencil], steps: dict[str, Any],
                       dps: int) -> tuple[list[mpmath.mpf], mpmath.mpf]:
     """Σ w·f(x + Σᵥ oᵥhᵥ) / Πᵥ hᵥ^dᵥ over the tensor product of one stencil per
     variable, for every output, at ``dps`` digits, and a bound on its round-off.
@@ -256,9 +256,9 @@ def _difference(problem: Problem, wrt: tuple[str, ...], exponent: int,
     magnitude = max(math.ceil(math.log10(max(abs(problem.point[v]), 1.0))) for v in orders)
     dps = DIGITS + GUARD_DIGITS + len(wrt) * exponent + magnitude
     with mpmath.workdps(dps):
-        steps = {v: mpmath.mpf(_scale(problem.point[v])) * mpmath.mpf(10) ** -exponent
+        steps = {v: mpmath.mpf(step_unit(problem.point[v])) * mpmath.mpf(10) ** -exponent
                  for v in orders}
-        return _stencil_estimate(problem, {v: rules[k] for v, k in orders.items()}, steps, dps)
+        return stencil_estimate(problem, {v: rules[k] for v, k in orders.items()}, steps, dps)
 
 
 def _differences(problem: Problem, targets: list[Target]) -> tuple[list, list, int]:
@@ -277,7 +277,7 @@ def _differences(problem: Problem, targets: list[Target]) -> tuple[list, list, i
                 previous, last_error = None, err
                 continue
             if previous is not None:
-                digits = _agreement(previous[0], estimate, floor=previous[1] + roundoff)
+                digits = agreement(previous[0], estimate, floor=previous[1] + roundoff)
                 if best is None or digits > best[2]:
                     best = (previous[0], estimate, digits, roundoff)
                 if digits >= DIGITS:
@@ -288,6 +288,7 @@ def _differences(problem: Problem, targets: list[Target]) -> tuple[list, list, i
             raise EvaluationError(
                 "high-precision differences of f did not settle on a derivative at this "
                 f"point{why}; f may not be smooth here, or may round its values to float64")
+        _continuous(problem, sorted(set(wrt)))
         low, high, digits, roundoff = best
         # below the round-off of the differences, a derivative is zero
         high = [mpmath.mpf(0) if abs(h) <= roundoff else h for h in high]
@@ -301,46 +302,35 @@ def _differences(problem: Problem, targets: list[Target]) -> tuple[list, list, i
     return low_all, high_all, digits_all
 
 
-# -- one-sided derivatives at a kink ---------------------------------------------------
-#: one-sided slopes: a 4th-order one-sided difference at steps s·10^-e for these e
-ONE_SIDED_EXPONENTS = (20, 30, 40)
-#: the digits two successive one-sided estimates must agree on
-ONE_SIDED_DIGITS = 20
+#: the step at which f's value at the point is compared with its neighbours': s·10^-e
+JUMP_EXPONENT = 28
 
 
-def _one_sided_slope(problem: Problem, name: str, direction: int) -> float | None:
-    """The derivative of f along ``name`` from one side (direction +1: the right,
-    −1: the left), or None where it is not a finite number (a jump, an infinite
-    slope, a side outside the domain)."""
-    rule = stencil(1, 4, "forward")
-    x = problem.point[name]
-    magnitude = math.ceil(math.log10(max(abs(x), 1.0)))
-    previous = None
-    for exponent in ONE_SIDED_EXPONENTS:
-        dps = DIGITS + GUARD_DIGITS + exponent + magnitude
-        with mpmath.workdps(dps):
-            h = direction * mpmath.mpf(_scale(x)) * mpmath.mpf(10) ** -exponent
-            try:
-                estimates, roundoff = _stencil_estimate(problem, {name: rule}, {name: h}, dps)
-            except EvaluationError:
-                return None
-            estimate = estimates[0]
-            if abs(estimate) <= roundoff:
-                estimate = mpmath.mpf(0)
-            if previous is not None and _agreement(
-                    [previous[0]], [estimate], floor=previous[1] + roundoff) >= ONE_SIDED_DIGITS:
-                return float(estimate)
-            previous = (estimate, roundoff)
-    return None
-
-
-def one_sided(problem: Problem) -> dict[str, tuple[float | None, float | None]]:
-    """``{name: (left, right)}``: f's one-sided partial derivatives at the point, from
-    high-precision one-sided differences of its values (none of diffkit's rules), each
-    None where it does not exist as a finite number."""
-    with time_budget(problem.limits.method_seconds, "the one-sided derivatives"):
-        return {name: (_one_sided_slope(problem, name, -1), _one_sided_slope(problem, name, +1))
-                for name in problem.variables}
+def _continuous(problem: Problem, names: list[str]) -> None:
+    """f at the point against f a step h = s·10⁻²⁸ away along each variable: central
+    differences never evaluate f at the point itself, so a jump there (2x where x == 2,
+    3x elsewhere) would pass for the slope of the neighbours.  A change larger than
+    10⁻¹⁴ of f does not shrink like h: no derivative here.  Where f is undefined at the
+    point, there is nothing to compare (its extension is handled apart)."""
+    with mpmath.workdps(DIGITS + GUARD_DIGITS):
+        base = {k: mpmath.mpf(v) for k, v in problem.point.items()}
+        try:
+            here = _outputs(problem, base)
+        except EvaluationError:
+            return
+        for v in names:
+            h = mpmath.mpf(step_unit(problem.point[v])) * mpmath.mpf(10) ** -JUMP_EXPONENT
+            for sign in (1, -1):
+                try:
+                    near = _outputs(problem, {**base, v: base[v] + sign * h})
+                except EvaluationError:
+                    continue
+                for a, b in zip(here, near, strict=True):
+                    if abs(a - b) > mpmath.mpf(10) ** (-JUMP_EXPONENT // 2) * max(1, abs(a)):
+                        raise EvaluationError(
+                            f"f jumps at this point along {v}: it is {float(a):.6g} there and "
+                            f"{float(b):.6g} a step of {float(h):.0e} away, so it has no "
+                            "derivative here")
 
 
 # -- choosing a way ---------------------------------------------------------------------
@@ -365,7 +355,7 @@ def reference(problem: Problem, hessian: bool = False, *, order: int | None = No
             with time_budget(problem.limits.symbolic_seconds, "the reference"):
                 low, high = (_sympy_diff(problem, targets) if small
                              else _node_by_node(problem, formula, targets))
-            digits = _agreement(low, high)
+            digits = agreement(low, high)
             how = f"{way}, evaluated with mpmath at {DIGITS} digits, confirmed at {CONFIRM_DIGITS}"
             return Reference(rows_of(high, names), way, how, digits)
         except BudgetExceeded:
