@@ -7,6 +7,7 @@ import pytest
 import sympy as sp
 
 import diffkit as dk
+from diffkit.ir.graph import BALANCED_FROM, build_graph
 from diffkit.methods.base import Problem
 from diffkit.support.limits import DEFAULT_LIMITS
 from diffkit.table.backends import NUMPY
@@ -37,5 +38,19 @@ def test_fd_extended_pays_each_variables_share_of_the_graph():
         assert value == pytest.approx(exact[name], rel=1e-15)
     f_ops = comparison.function_ops
     # a whole evaluation per move would cost evaluations × f; a move recomputes its own
-    # terms and the sums above them (the chain of additions: about half of them)
-    assert row.ops < row.evaluations * f_ops / 2
+    # terms and the sums above them: the 80-term sum is folded pairwise, so about
+    # log₂ 80 ≈ 7 additions, not the 40 of a left chain
+    assert row.ops < row.evaluations * f_ops / 8
+
+
+def test_a_long_sum_is_a_balanced_tree_and_a_short_one_a_chain_as_written():
+    def depth(graph, i):
+        node = graph.nodes[i]
+        return 0 if not node.args else 1 + max(depth(graph, j) for j in node.args)
+
+    xs = sp.symbols("x0:64", real=True)
+    long = build_graph(sum(xs))
+    assert sum(n.op == "add" for n in long.nodes) == 63  # the same n − 1 additions
+    assert depth(long, long.outputs[0]) == 6  # log₂ 64
+    short = build_graph(sum(xs[: BALANCED_FROM - 1]))
+    assert depth(short, short.outputs[0]) == BALANCED_FROM - 2  # a left chain

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,20 +39,20 @@ def evaluate(
     *,
     check: bool = True,
     apply_rule: Callable[..., Any] = apply,
-    only: list[bool] | None = None,
+    only: Sequence[int] | None = None,
     given: list[Any] | None = None,
 ) -> list[Any]:
     """Every node's value, in node order.  ``check`` turns the domain and overflow
     checks on (off for sweeps that want ``nan`` where a step leaves the domain);
     ``apply_rule`` applies one primitive (forward mode's ``apply`` by default);
-    ``only`` marks the nodes to compute: the others stay ``None``, or keep their
-    value in ``given`` (an earlier evaluation: moving one variable recomputes only
+    ``only`` lists the nodes to compute, in order: the others stay ``None``, or keep
+    their value in ``given`` (an earlier evaluation: moving one variable recomputes only
     what depends on it, ``downstream``)."""
     values: list[Any] = list(given) if given is not None else [None] * len(graph.nodes)
+    nodes = graph.nodes
     with np.errstate(all="ignore"):
-        for i, node in enumerate(graph.nodes):
-            if only is not None and not only[i]:
-                continue
+        for i in range(len(nodes)) if only is None else only:
+            node = nodes[i]
             if node.op == "const":
                 values[i] = backend.const(node.value)
             elif node.op == "var":
@@ -77,12 +77,28 @@ def evaluate(
     return values
 
 
-def downstream(graph: Graph, name: str) -> list[bool]:
-    """The nodes whose value depends on the variable ``name`` (the variable included)."""
-    marked = [False] * len(graph.nodes)
+def consumers(graph: Graph) -> list[list[int]]:
+    """For each node, the nodes that read it."""
+    users: list[list[int]] = [[] for _ in graph.nodes]
     for i, node in enumerate(graph.nodes):
-        marked[i] = (node.op == "var" and node.name == name) or any(marked[j] for j in node.args)
-    return marked
+        for j in node.args:
+            users[j].append(i)
+    return users
+
+
+def downstream(graph: Graph, name: str, users: list[list[int]] | None = None) -> list[int]:
+    """The nodes whose value depends on the variable ``name`` (the variable included),
+    in order: found from the variable through ``consumers`` (``users``), so a move
+    costs the size of what it changes, not a pass over the graph."""
+    users = consumers(graph) if users is None else users
+    found = {i for i, node in enumerate(graph.nodes) if node.op == "var" and node.name == name}
+    stack = list(found)
+    while stack:
+        for k in users[stack.pop()]:
+            if k not in found:
+                found.add(k)
+                stack.append(k)
+    return sorted(found)
 
 
 def along(graph: Graph, point: Mapping[str, float], name: str) -> Callable[[np.ndarray], np.ndarray]:

@@ -3,7 +3,8 @@
 SymPy has no subtraction, division or square root: ``x - y`` is ``Add(x, Mul(-1, y))``
 and ``sqrt(x)`` is ``Pow(x, 1/2)``.  The graph writes what a person would count:
 ``sub``, ``div``, ``neg``, ``square``, ``powi`` (integer powers), ``sqrt``; n-ary sums and
-products become chains of binary operations; every constant subexpression (``log(2)``,
+products become chains of binary operations as written (from 16 terms on, a balanced
+tree of the same operations); every constant subexpression (``log(2)``,
 ``pi/3``) is one ``const`` node that costs nothing to evaluate.  Nodes are hash-consed,
 so a subexpression that occurs twice is computed once, and the walk is iterative, so a
 deep expression never meets Python's recursion limit.
@@ -164,10 +165,21 @@ class _Builder:
         return self.add(Node(name, tuple(args)))
 
     def fold(self, name: str, ids: list[int]) -> int:
-        acc = ids[0]
-        for i in ids[1:]:
-            acc = self.op(name, acc, i)
-        return acc
+        """``ids`` combined by the binary ``name``: a left chain, as written, for a few
+        terms; from ``BALANCED_FROM`` terms on, pairwise (a balanced tree of the same
+        n − 1 operations), so that a change to one term is log₂ n operations from the
+        result, not n/2 (fd-extended moves each variable alone), and a long sum rounds
+        less."""
+        if len(ids) < BALANCED_FROM:
+            acc = ids[0]
+            for i in ids[1:]:
+                acc = self.op(name, acc, i)
+            return acc
+        level = list(ids)
+        while len(level) > 1:
+            paired = [self.op(name, level[k], level[k + 1]) for k in range(0, len(level) - 1, 2)]
+            level = paired + ([level[-1]] if len(level) % 2 else [])
+        return level[0]
 
     # -- the plan for each SymPy head: which children, and how to combine them ----
     def plan(self, expr: sp.Basic):
@@ -304,6 +316,10 @@ class _Builder:
                 children, combine = plan
                 self.memo[e] = combine([self.memo[c] for c in children])
         return self.memo[expr]
+
+
+#: sums and products of at least this many terms are folded pairwise (``_Builder.fold``)
+BALANCED_FROM = 16
 
 
 def _clip(expr: sp.Basic, n: int = 60) -> str:

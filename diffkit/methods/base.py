@@ -15,7 +15,7 @@ from diffkit.inputs.parse import parse_function
 from diffkit.inputs.point import PointLike, point_from
 from diffkit.ir.adjoints import adjoints
 from diffkit.ir.counting import CountingBackend, OpCounter
-from diffkit.ir.evaluate import along, downstream, evaluate
+from diffkit.ir.evaluate import along, consumers, downstream, evaluate
 from diffkit.ir.graph import Graph, build_graph
 from diffkit.numerics.differences import EPS, rounding_error
 from diffkit.support.budget import time_budget
@@ -63,7 +63,7 @@ def _ops(graph: Graph) -> int:
 _LINEAR = {"add", "sub", "neg"}
 
 
-def _values_needed(graph: Graph) -> list[bool]:
+def _values_needed(graph: Graph) -> list[int]:
     """The nodes whose values an adjoint sweep reads: the arguments (and results) of
     every non-linear operation, and what those are computed from.  A sum of n terms
     then never builds its n partial sums in SymPy (each a copy of the last: O(n²))."""
@@ -75,7 +75,7 @@ def _values_needed(graph: Graph) -> list[bool]:
         if needed[i]:
             for a in node.args:
                 needed[a] = True
-    return needed
+    return [i for i, n in enumerate(needed) if n]
 
 
 def differentiate(expression: sp.Expr, variables: list[str], order: int = 1) -> list[sp.Expr]:
@@ -150,13 +150,17 @@ class Problem:
         depends on ``name`` is computed again — a difference per variable then costs
         that variable's share of the graph, not all of it."""
         if name not in self._downstream:
-            self._downstream[name] = downstream(self.graph, name)
+            self._downstream[name] = downstream(self.graph, name, self._consumers)
         values = evaluate(self.graph, {name: value}, m, only=self._downstream[name], given=at)
         return [values[o] for o in self.graph.outputs]
 
     @cached_property
-    def _downstream(self) -> dict[str, list[bool]]:
+    def _downstream(self) -> dict[str, list[int]]:
         return {}
+
+    @cached_property
+    def _consumers(self) -> list[list[int]]:
+        return consumers(self.graph)
 
     def values_at(self, points: dict[str, np.ndarray], m: Any) -> np.ndarray:
         """f at many points (one array of values per variable) as an array of shape
