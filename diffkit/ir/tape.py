@@ -35,13 +35,7 @@ from diffkit.support.limits import DEFAULT_LIMITS, Limits
 from diffkit.table.backends import FLOAT, NUMPY
 from diffkit.table.primitives import PRIMITIVES, Primitive, as_number
 from diffkit.table.reads import reverse_reads
-from diffkit.values.overloading import (
-    Differentiable,
-    call,
-    entries_stacked,
-    new_level,
-    power,
-)
+from diffkit.values.overloading import Differentiable, new_level, power
 
 
 class Tracked(Differentiable):
@@ -150,10 +144,6 @@ class Tape:
                 arg_values.append(a.value)
                 ids.append(a.index)
                 continue
-            if type(a) is np.ndarray and a.dtype == object:
-                again = entries_stacked(args)
-                if again is not None:  # an array of differentiating values: one value
-                    return call(prim.name, *again)
             if type(a) is Tracked and not (a.tape.recording and a.tape.level < self.level):
                 raise DiffkitError(
                     "a value recorded by another call met this one: did f keep a value "

@@ -22,7 +22,7 @@ import numpy as np
 
 from diffkit.table.backends import FLOAT, NUMPY
 from diffkit.table.primitives import PRIMITIVES, Primitive, as_number, tangent_term
-from diffkit.values.overloading import Differentiable, call, entries_stacked, new_level
+from diffkit.values.overloading import Differentiable, new_level
 
 
 class Dual(Differentiable):
@@ -79,10 +79,6 @@ def apply(prim: Primitive, m: Any, args: Any) -> Any:
     for a in args:
         if isinstance(a, Dual) and a.level > level:
             level = a.level
-        elif type(a) is np.ndarray and a.dtype == object:
-            again = entries_stacked(args)
-            if again is not None:  # an array of differentiating values: one value
-                return call(prim.name, *again)
     if level < 0:
         return prim.value(m, *args)
     # a Dual of a lower level (an outer derivative's) is a constant here

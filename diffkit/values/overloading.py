@@ -39,6 +39,10 @@ def call(name: str, *args: Any) -> Any:
     """Apply the primitive ``name`` to ``args``, differentiating where an argument asks."""
     owner = None
     for a in args:
+        if type(a) is np.ndarray and a.dtype == object:
+            again = entries_stacked(args)
+            if again is not None:  # an array of differentiating values: one value
+                return call(name, *again)
         rank = getattr(a, "_diffkit_rank", 0)
         if rank and (owner is None or rank > owner._diffkit_rank):
             owner = a
@@ -156,8 +160,9 @@ class Differentiable:
         """``a (op) b`` where self is one of them: the fast path of ``call`` (a value
         type may shorten it further, ``Tracked`` does)."""
         other = b if a is self else a
-        if getattr(other, "_diffkit_rank", 0) > self._diffkit_rank:
-            return call(name, a, b)
+        if getattr(other, "_diffkit_rank", 0) > self._diffkit_rank or (
+                type(other) is np.ndarray and other.dtype == object):
+            return call(name, a, b)  # (call makes an object array of values one value)
         return self._diffkit_apply(name, (a, b))
 
     # binary operators go straight to self unless the other side outranks it
