@@ -207,6 +207,8 @@ def test_an_equality_or_lookup_on_a_symbol_is_a_branch_not_one_formula(f):
         dk.compile(f)
     same = lambda x: x * 2.0 if x == x else x * 3.0  # noqa: PLR0124  (always true: one formula)
     assert dk.compile(same)(2.0) == (2.0,)
+    # a comparison with what is no number is Python's (False), not an equation
+    assert dk.compile(lambda x: x * 2.0 if x == None else x * 3.0)(2.0) == (3.0,)
 
 
 @pytest.mark.parametrize(("f", "name"), [

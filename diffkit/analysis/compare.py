@@ -25,7 +25,7 @@ from diffkit.analysis.reference import Reference
 from diffkit.inputs.point import PointLike
 from diffkit.ir.evaluate import evaluate, find_kinks, is_finite
 from diffkit.methods import HESSIANS, METHODS, REGISTRY, MethodResult, Problem
-from diffkit.methods.base import NO_DERIVATIVE
+from diffkit.methods.base import NO_DERIVATIVE, OK, UNRELIABLE
 from diffkit.methods.python_function import FunctionProblem, problem_of
 from diffkit.numerics.noise import estimate_noise
 from diffkit.support.budget import time_budget
@@ -141,6 +141,7 @@ def _measure(results: list[MethodResult], ref: Reference) -> None:
     """abs_error and rel_error: the largest over every entry of the gradient/Jacobian.
     An error below what the reference vouches for (its digits) is shown as 0: the
     reference cannot tell it from none."""
+    nonzero = any(exact != 0 for row in ref.rows for exact in row.values())
     with mpmath.workdps(50):
         resolution = mpmath.mpf(10) ** -ref.digits
         for r in results:
@@ -157,7 +158,7 @@ def _measure(results: list[MethodResult], ref: Reference) -> None:
                     rel_errors.append(err / abs(exact) if exact != 0 else err)
             r.abs_error = float(max(abs_errors))
             r.rel_error = float(max(rel_errors))
-            _flag_if_off(r, any(exact != 0 for row in ref.rows for exact in row.values()))
+            _flag_if_off(r, nonzero)
 
 
 #: how far past its registered accuracy a row may be off the reference before it says so
@@ -172,7 +173,7 @@ def _flag_if_off(r: MethodResult, nonzero: bool) -> None:
     range), a difference with its textbook step can step across a singularity (log at
     1e-300).  Relative to a derivative that is not 0; its error column has the size."""
     method = REGISTRY.get(r.method)
-    if method is None or r.status != "ok" or not nonzero or r.rel_error is None:
+    if method is None or r.status != OK or not nonzero or r.rel_error is None:
         return
     allowed = max(OFF_FLOOR, OFF_BY * method.tolerance)
     if r.rel_error <= allowed:
@@ -182,7 +183,7 @@ def _flag_if_off(r: MethodResult, nonzero: bool) -> None:
            "its differences of f do not resolve the slope here (cancellation, or a step "
            "across a feature of f)")
     off = f"{r.rel_error:.0%} off" if r.rel_error >= 0.01 else f"a relative error of {r.rel_error:.1e} against"
-    r.status = "unreliable"
+    r.status = UNRELIABLE
     r.notes.insert(0, f"unreliable: {off} the 50-digit reference: {why}")
 
 

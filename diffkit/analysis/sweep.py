@@ -237,7 +237,7 @@ def sweep(
     defaults = {k: default_step(st, x) if st else complex_default_step(order, x)
                 for k, st in available.items() if k in chosen}
     errors: dict[str, np.ndarray] = {}
-    exact_zeros: dict[str, np.ndarray] = {}  # the steps whose error is exactly 0
+    measured: dict[str, np.ndarray] = {}  # the errors with their exact zeros
     default_error: dict[str, float | None] = {}
     with mpmath.workdps(50):
         for scheme in chosen:
@@ -249,23 +249,19 @@ def sweep(
             estimate = _estimate(f, x, all_steps, available[scheme], order, value)
             err = np.array([float(abs(mpmath.mpf(float(e)) - exact)) if np.isfinite(e) else np.nan
                             for e in estimate])
-            series = err[:-1]
+            measured[scheme] = series = err[:-1]
             errors[scheme] = np.where(series == 0, np.nan, series)  # a log scale has no 0
-            exact_zeros[scheme] = series == 0
             default_error[scheme] = float(err[-1]) if np.isfinite(err[-1]) else None
 
     best, robust = {}, {}
     for scheme, err in errors.items():
-        if np.all(np.isnan(err)) and not (scheme in exact_zeros and exact_zeros[scheme].any()):
+        series = measured.get(scheme, err)
+        if np.all(np.isnan(series)):
             best[scheme] = robust[scheme] = {"step": None, "error": None}
             continue
-        zeros = exact_zeros.get(scheme)
-        if zeros is not None and zeros.any():  # exact at some steps: the largest of them
-            i = len(zeros) - 1 - int(np.argmax(zeros[::-1]))
-            best[scheme] = {"step": float(hs[i]), "error": 0.0}
-        else:
-            i = int(np.nanargmin(err))
-            best[scheme] = {"step": float(hs[i]), "error": float(err[i])}
+        zeros = np.flatnonzero(series == 0)  # exact at some steps: the largest of them
+        i = int(zeros[-1]) if zeros.size else int(np.nanargmin(series))
+        best[scheme] = {"step": float(hs[i]), "error": float(series[i])}
         smooth = _smoothed(err)
         if np.all(np.isnan(smooth)):  # too few steps to smooth over
             robust[scheme] = dict(best[scheme])

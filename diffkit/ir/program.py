@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import types
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -56,21 +56,13 @@ class Compiled:
     def _as_f(self, args: tuple[Any, ...]) -> Any:
         """Each entry of f's array arguments as the program's parameter of that name;
         the gradient packed like the arguments (one packing per output)."""
-        arguments = self.arguments
-        named = {}
-        for k, a in enumerate(args):
-            for name, v in zip(arguments.entry_names(k), np.ravel(a), strict=True):
-                if name in self.parameters:  # an entry f's formula does not read is not one
-                    named[self.parameters[name]] = float(v)
-        rows = self.function(**named)
-        rows = [rows] if self.outputs == 1 else list(rows)
-        packed = []
-        for row in rows:
-            by_name = dict(zip(self.variables, row, strict=True))
-            packed.append(arguments.pack([
-                np.array([by_name.get(n, 0.0) for n in arguments.entry_names(k)]).reshape(np.shape(v))
-                if np.ndim(v) else by_name.get(arguments.names[k], 0.0)
-                for k, v in enumerate(arguments.values)]))
+        given = replace(self.arguments, values=list(args)).flat_point()
+        # an entry f's formula does not read is no parameter (its slope is 0)
+        rows = self.function(**{self.parameters[n]: v for n, v in given.items() if n in self.parameters})
+        zeros = replace(self.arguments, values=[np.zeros(np.shape(v)) if np.ndim(v) else 0.0
+                                                for v in self.arguments.values])
+        packed = [self.arguments.pack(zeros.from_flat(dict(zip(self.variables, row, strict=True))))
+                  for row in ([rows] if self.outputs == 1 else rows)]
         return packed[0] if self.outputs == 1 else tuple(packed)
 
     def __str__(self) -> str:

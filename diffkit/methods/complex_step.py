@@ -12,7 +12,7 @@ import numpy as np
 
 from diffkit.methods.base import OK, UNRELIABLE, MethodResult, Problem
 from diffkit.methods.finite_difference import f_at, steps_text
-from diffkit.numerics.differences import complex_default_step, complex_step
+from diffkit.numerics.differences import TINY, complex_default_step, complex_step
 from diffkit.support.errors import EvaluationError, NotAnalyticError
 from diffkit.table.primitives import PRIMITIVES
 
@@ -48,8 +48,7 @@ def run(problem: Problem) -> MethodResult:
     near_zero = [name for name, x in problem.point.items()
                  if problem.order == 1 and not user and 0 < abs(x) < steps[name]]
     values = f_at(problem, m, [(name, complex(x, steps[name])) for name, x in problem.point.items()])
-    tiny = np.finfo(float).tiny
-    lost = [abs(v.imag) for v in np.ravel(values) if 0 < abs(np.imag(v)) < tiny]
+    lost = [abs(v.imag) for v in np.ravel(values) if 0 < abs(np.imag(v)) < TINY]
     subnormal = (f"Im f(x + ih) = {lost[0]:.3g} is a subnormal number: the step is too small "
                  "to keep float64's precision") if problem.order == 1 and lost else None
     if subnormal and user:

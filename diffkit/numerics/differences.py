@@ -55,9 +55,9 @@ def complex_default_step(order: int, x: float) -> float:
     cancellation, and the imaginary part is never rounded against x, so h need not grow
     with |x| (1e-20·|x| was 100 at x = 1e22: sin there gave 7e40).  Below 1, h shrinks
     with |x|, far below it (a step past a singularity at 0 is no derivative: a floor
-    of 1e-120 gave log′(1e-300) = 1.6e120); 1e-8·|x| where 1e-20·|x| would be
-    subnormal (the truncation error is about (h/|x|)² relative, below ε either way), the
-    smallest normal number below that, and 1e-20 for x that is as good as 0 (the
+    of 1e-120 gave log′(1e-300) = 1.6e120); the smallest normal number where 1e-20·|x|
+    would be subnormal, while that is still 1e-7 of |x| or less (the truncation error is
+    about (h/|x|)² relative, below ε), and 1e-20 for x that is as good as 0 (the
     complex-step row then says the step may have crossed a singularity at 0).
     For f″, ε^(1/4)·max(1, |x|): 2(f − Re f(x+ih))/h² subtracts again."""
     if order != 1:

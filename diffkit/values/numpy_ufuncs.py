@@ -68,7 +68,8 @@ def _float_power(ufunc, a, b, **kw):
 
 
 def _no_keywords(ufunc: Any, kw: dict[str, Any]) -> None:
-    kw = {k: v for k, v in kw.items() if not (k == "dtype" and np.dtype(v) == np.float64)}
+    kw = dict(kw)
+    in_float64(ufunc.__name__, kw.pop("dtype", None))
     if kw.get("out") is None:
         kw.pop("out", None)
     if kw.get("where", True) is True:

@@ -351,8 +351,14 @@ class Symbolic(Differentiable):
     # a symbol stands for every number: == asks SymPy for an equation (whose truth is
     # undetermined, as for <), and a lookup by value (v in {2.0}, a dict key) has no
     # answer either; both are a branch on the value, never SymPy's "not the same tree"
-    def __eq__(self, other): return sp.Eq(self.expr, plain(other))
-    def __ne__(self, other): return sp.Ne(self.expr, plain(other))
+    def __eq__(self, other): return self._relation(sp.Eq, other)
+    def __ne__(self, other): return self._relation(sp.Ne, other)
+
+    def _relation(self, relation: Any, other: Any) -> Any:
+        other = plain(other)
+        if not isinstance(other, sp.Basic | int | float | np.number):
+            return NotImplemented  # x == None, x == "a": no equation, Python's answer
+        return relation(self.expr, other)
 
     def __hash__(self) -> int:
         raise TypeError("cannot determine truth value of Relational: a symbol has no value "
